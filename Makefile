@@ -1,0 +1,40 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+# Both create (once) and reuse .venv/ from the exact pins in requirements.lock.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint screenshots lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## Open the app on the demo clinic (created on first run in the user data folder).
+run: $(STAMP)
+	$(BIN)/clinic-gui --demo
+
+## The whole suite, headless: lint, types, layer contracts, then pytest.
+test: $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check clinic_gui tests
+	$(BIN)/ruff format --check clinic_gui tests
+	$(BIN)/mypy
+
+## Screenshots of the main screens into docs/screenshots (offscreen rendering).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/clinic-gui screenshot docs/screenshots
+
+## Re-resolve the lock file after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--no-emit-trusted-host --allow-unsafe -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,189 @@
+"""The one entry point: ``clinic-gui`` opens the window; subcommands work without one.
+
+Exit codes: 0 done; 1 the input was refused (nothing was written); 2 bad command line;
+3 the database could not be opened (not ours, newer schema, unreadable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from clinic_gui import __version__
+
+EXIT_REFUSED = 1
+EXIT_DATABASE = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinic-gui",
+        description="Infliximab infusion clinic: the clinical record, end-of-dose wearing-off "
+        "and TDM decision support. With no subcommand, opens the main window.",
+    )
+    parser.add_argument("--version", action="version", version=f"clinic_gui {__version__}")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--db", type=Path, help="clinic database file (default: the user data folder)"
+    )
+    where.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo clinic (synthetic patients), creating it on first use",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str, *, needs_db: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if needs_db:
+            p.add_argument(
+                "--db", type=Path, default=argparse.SUPPRESS, help="clinic database file"
+            )
+        return p
+
+    p = command("import-case", "import one patient's clinic-case/1 JSON file")
+    p.add_argument("file", type=Path, help="the case file ('-' reads standard input)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="supersede an existing patient with the same MRN "
+        "(their old rows are voided, not deleted)",
+    )
+    p = command(
+        "export-case", "print one patient's record as clinic-case/1 JSON on standard output"
+    )
+    p.add_argument("mrn")
+    p = command("demo", "fill a database with a deterministic synthetic clinic")
+    p.add_argument("--patients", type=int, default=120, help="number of patients (default 120)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the demo's 'today' (YYYY-MM-DD, default today); same seed + date = same clinic",
+    )
+    p = command("screenshot", "render the main screens to PNG files (works without a display)")
+    p.add_argument("directory", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: _run_gui,
+        "import-case": _import_case,
+        "export-case": _export_case,
+        "demo": _demo,
+        "screenshot": _screenshot,
+    }
+    from clinic_gui.store.connection import DatabaseRefused
+
+    try:
+        return handlers[args.command](args)
+    except DatabaseRefused as exc:
+        print(f"clinic-gui: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    from clinic_gui import paths
+
+    if getattr(args, "db", None):
+        return Path(args.db)
+    return paths.demo_database() if getattr(args, "demo", False) else paths.default_database()
+
+
+def _import_case(args: argparse.Namespace) -> int:
+    from clinic_gui.domain.case_file import CaseFileError, parse_case
+    from clinic_gui.store.cases import DuplicatePatient, insert_case
+    from clinic_gui.store.connection import open_database
+
+    source = "standard input" if str(args.file) == "-" else str(args.file)
+    try:
+        text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
+        case = parse_case(json.loads(text))
+    except OSError as exc:
+        return _refuse(f"cannot read {source}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return _refuse(f"{source} is not UTF-8 text")
+    except json.JSONDecodeError as exc:
+        return _refuse(
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        )
+    except CaseFileError as exc:
+        return _refuse(f"{source}: {exc}")
+    db = open_database(_database_path(args))
+    try:
+        insert_case(db, case, replace=args.replace)
+    except DuplicatePatient as exc:
+        return _refuse(f"{source}: {exc}")
+    finally:
+        db.close()
+    counts = ", ".join(
+        f"{len(getattr(case, name))} {name}"
+        for name in ("weights", "regimens", "infusions", "diary", "labs")
+    )
+    print(f"Imported {case.patient.mrn} ({counts}).", file=sys.stderr)
+    return 0
+
+
+def _export_case(args: argparse.Namespace) -> int:
+    from clinic_gui.domain.case_file import case_to_json
+    from clinic_gui.store.cases import PatientNotFound, read_case
+    from clinic_gui.store.connection import open_database
+
+    db = open_database(_database_path(args), create=False)
+    try:
+        case = read_case(db, args.mrn)
+    except PatientNotFound as exc:
+        return _refuse(str(exc))
+    finally:
+        db.close()
+    json.dump(case_to_json(case), sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from clinic_gui.store.demo_clinic import write_demo_clinic
+
+    if args.patients < 1:
+        return _refuse("--patients must be at least 1")
+    path = _database_path(args)
+    summary = write_demo_clinic(path, patients=args.patients, seed=args.seed, as_of=args.as_of)
+    print(summary, file=sys.stderr)
+    return 0
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    path = _database_path(args)
+    if getattr(args, "demo", False) and not path.exists():
+        from clinic_gui.store.demo_clinic import write_demo_clinic
+
+        print(f"Creating the demo clinic at {path} ...", file=sys.stderr)
+        write_demo_clinic(path, patients=120, seed=1, as_of=None)
+    from clinic_gui.ui.app import run
+
+    return run(path)
+
+
+def _screenshot(args: argparse.Namespace) -> int:
+    from clinic_gui.ui.app import screenshot
+
+    written = screenshot(_database_path(args), args.directory)
+    for file in written:
+        print(file)
+    return 0
+
+
+def _refuse(message: str) -> int:
+    print(f"clinic-gui: {message}\nNothing was written.", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The patient list as a table model over plain ``PatientListRow`` values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from clinic_gui.domain.history import age_years
+from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.store.patients import PatientListRow
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS = ("MRN", "Name", "Age", "Indication", "Last infusion")
+MRN, NAME, AGE, INDICATION, LAST_INFUSION = range(len(COLUMNS))
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the PatientListRow itself
+
+
+class PatientListModel(QAbstractTableModel):
+    def __init__(self, today: dt.date | None = None) -> None:
+        super().__init__()
+        self._rows: list[PatientListRow] = []
+        self._today = today or dt.date.today()
+
+    def set_rows(self, rows: list[PatientListRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> PatientListRow:
+        return self._rows[row]
+
+    def row_of(self, mrn: str) -> int | None:
+        return next((i for i, p in enumerate(self._rows) if p.mrn == mrn), None)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        patient = self._rows[index.row()]
+        column = index.column()
+        if role == ROW_ROLE:
+            return patient
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(patient, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == INDICATION:
+            return vocabulary().indications.get(patient.indication, patient.indication)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == AGE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, patient: PatientListRow, column: int) -> str:
+        if column == MRN:
+            return patient.mrn
+        if column == NAME:
+            return patient.name
+        if column == AGE:
+            return str(age_years(patient.birth_date, self._today))
+        if column == INDICATION:
+            return vocabulary().indication_short.get(patient.indication, patient.indication)
+        if patient.last_infusion is None:
+            return "none"
+        return patient.last_infusion.isoformat()
