@@ -65,7 +65,7 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> r.Case:
     problems = check_case(case, today=today or dt.date.today())
     if problems:
         raise CaseFileError(problems)
-    return case
+    return case.in_date_order()
 
 
 @cache
@@ -369,23 +369,11 @@ def _lab_problems(lab: r.LabResult, path: str) -> list[str]:
 
 def case_to_json(case: r.Case) -> dict[str, Any]:
     """The case as a ``clinic-case/1`` document: lists in date order, empty fields omitted."""
-    doc: dict[str, Any] = {"format": FORMAT, "patient": _to_json(case.patient)}
-    lists: dict[str, list[Any]] = {
-        "weights": sorted(case.weights, key=lambda w: w.date),
-        "regimens": sorted(case.regimens, key=lambda g: g.start_date),
-        "infusions": sorted(case.infusions, key=lambda i: i.date),
-        "diary": sorted(case.diary, key=lambda d: d.date),
-        "labs": sorted(case.labs, key=lambda lab: _sort_key(lab.sampled_at)),
-    }
-    for name, items in lists.items():
-        doc[name] = [_to_json(item) for item in items]
+    ordered = case.in_date_order()
+    doc: dict[str, Any] = {"format": FORMAT, "patient": _to_json(ordered.patient)}
+    for name in ("weights", "regimens", "infusions", "diary", "labs"):
+        doc[name] = [_to_json(item) for item in getattr(ordered, name)]
     return doc
-
-
-def _sort_key(value: dt.date | dt.datetime) -> tuple[dt.date, dt.time]:
-    if isinstance(value, dt.datetime):
-        return value.date(), value.time()
-    return value, dt.time.min
 
 
 def _to_json(record: Any) -> dict[str, Any]:

@@ -152,6 +152,13 @@ class LabResult:
             return self.sampled_at.date()
         return self.sampled_at
 
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.time]:
+        """Date-only samples sort before timed samples of the same day."""
+        if isinstance(self.sampled_at, dt.datetime):
+            return self.sampled_at.date(), self.sampled_at.time()
+        return self.sampled_at, dt.time.min
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Case:
@@ -163,3 +170,14 @@ class Case:
     infusions: tuple[Infusion, ...] = ()
     diary: tuple[DiaryEntry, ...] = ()
     labs: tuple[LabResult, ...] = field(default=())
+
+    def in_date_order(self) -> Case:
+        """The same case with every list in date order (entries of one day keep their order)."""
+        return Case(
+            patient=self.patient,
+            weights=tuple(sorted(self.weights, key=lambda w: w.date)),
+            regimens=tuple(sorted(self.regimens, key=lambda g: g.start_date)),
+            infusions=tuple(sorted(self.infusions, key=lambda i: i.date)),
+            diary=tuple(sorted(self.diary, key=lambda d: d.date)),
+            labs=tuple(sorted(self.labs, key=lambda lab: lab.sort_key)),
+        )

@@ -1,0 +1,127 @@
+"""The command line: import-case, export-case and their refusals (nothing written)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CASE_FILES, CASES, load_case_json, snapshot
+
+from clinic_gui.__main__ import main
+
+
+def run(*args: str | Path) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_import_then_export_prints_the_same_case(path: Path, db_path: Path, capsys: Any) -> None:
+    assert run("import-case", path, "--db", db_path) == 0
+    mrn = json.loads(path.read_text())["patient"]["mrn"]
+    capsys.readouterr()
+    assert run("export-case", mrn, "--db", db_path) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == json.loads(path.read_text())
+    assert err == ""
+
+
+def test_export_then_reimport_is_lossless(tmp_path: Path, db_path: Path, capsys: Any) -> None:
+    run("import-case", CASES / "full-record.json", "--db", db_path)
+    capsys.readouterr()
+    run("export-case", "RA-7001", "--db", db_path)
+    exported = tmp_path / "exported.json"
+    exported.write_text(capsys.readouterr().out)
+    other = tmp_path / "other.sqlite"
+    assert run("import-case", exported, "--db", other) == 0
+    capsys.readouterr()
+    run("export-case", "RA-7001", "--db", other)
+    assert capsys.readouterr().out == exported.read_text()
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    target = tmp_path / "case.json"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _seed_with(change: Any) -> str:
+    doc = load_case_json("seed-as-wearing-off.json")
+    change(doc)
+    return json.dumps(doc)
+
+
+BAD_INPUT = {
+    "malformed JSON": ('{"format": "clinic-case/1",', "is not valid JSON"),
+    "empty file": ("", "is not valid JSON"),
+    "wrong type": (_seed_with(lambda d: d["weights"][0].update(kg="heavy")), "weights[0].kg"),
+    "missing MRN": (_seed_with(lambda d: d["patient"].pop("mrn")), "patient.mrn: required"),
+    "unknown indication": (
+        _seed_with(lambda d: d["patient"].update(indication="gout")),
+        "patient.indication: 'gout' is not one of",
+    ),
+    "unknown test": (_seed_with(lambda d: d["labs"][0].update(test="ldl")), "labs[0].test"),
+    "CRP without a unit": (_seed_with(lambda d: d["labs"][0].pop("unit")), "labs[0].unit"),
+    "impossible date": (
+        _seed_with(lambda d: d["weights"][0].update(date="2025-02-30")),
+        "weights[0].date: '2025-02-30' is not a real date",
+    ),
+    "weight of 0": (_seed_with(lambda d: d["weights"][0].update(kg=0)), "weights[0].kg: 0 kg"),
+    "negative weight": (_seed_with(lambda d: d["weights"][0].update(kg=-1)), "weights[0].kg"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUT))
+def test_bad_file_exits_non_zero_names_the_problem_and_writes_nothing(
+    name: str, tmp_path: Path, db_path: Path, capsys: Any
+) -> None:
+    run("import-case", CASES / "cd-low-trough.json", "--db", db_path)
+    before = snapshot(db_path)
+    text, expected = BAD_INPUT[name]
+    capsys.readouterr()
+    assert run("import-case", _write(tmp_path, text), "--db", db_path) == 1
+    out, err = capsys.readouterr()
+    assert expected in err
+    assert "Nothing was written." in err
+    assert out == ""
+    assert snapshot(db_path) == before
+
+
+def test_refused_file_does_not_even_create_a_database(tmp_path: Path, capsys: Any) -> None:
+    target = tmp_path / "never.sqlite"
+    assert run("import-case", _write(tmp_path, "[]"), "--db", target) == 1
+    assert not target.exists()
+
+
+def test_duplicate_mrn_needs_replace(db_path: Path, capsys: Any) -> None:
+    seed = CASES / "seed-as-wearing-off.json"
+    assert run("import-case", seed, "--db", db_path) == 0
+    before = snapshot(db_path)
+    assert run("import-case", seed, "--db", db_path) == 1
+    assert "already in this database (use --replace" in capsys.readouterr().err
+    assert snapshot(db_path) == before
+    assert run("import-case", seed, "--db", db_path, "--replace") == 0
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*), count(voided_at) FROM infusion").fetchone() == (14, 7)
+
+
+def test_missing_file_and_unknown_patient(tmp_path: Path, db_path: Path, capsys: Any) -> None:
+    assert run("import-case", tmp_path / "nope.json", "--db", db_path) == 1
+    assert "cannot read" in capsys.readouterr().err
+    run("import-case", CASES / "cd-low-trough.json", "--db", db_path)
+    capsys.readouterr()
+    assert run("export-case", "XX-9", "--db", db_path) == 1
+    out, err = capsys.readouterr()
+    assert (out, "no patient with MRN 'XX-9'" in err) == ("", True)
+
+
+def test_newer_database_is_refused_with_exit_3(db_path: Path, capsys: Any) -> None:
+    run("import-case", CASES / "cd-low-trough.json", "--db", db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    capsys.readouterr()
+    assert run("export-case", "CD-0101", "--db", db_path) == 3
+    assert "newer version of clinic_gui (schema v99" in capsys.readouterr().err

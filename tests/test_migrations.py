@@ -1,0 +1,107 @@
+"""The migration ladder: every released schema's database opens, upgrades and loses nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CASE_FILES, FIXTURES
+
+from clinic_gui.domain.case_file import case_to_json
+from clinic_gui.store import connection
+from clinic_gui.store.cases import read_case
+from clinic_gui.store.connection import open_database, schema_version
+from clinic_gui.store.migrations import LADDER, SCHEMA_VERSION, Step
+
+
+@pytest.fixture
+def v1_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "clinic.sqlite"
+    shutil.copyfile(FIXTURES / "schema-v1.sqlite", target)
+    return target
+
+
+def _exports(db: Any) -> dict[str, Any]:
+    mrns = [row[0] for row in db.execute("SELECT mrn FROM patient ORDER BY mrn")]
+    return {mrn: case_to_json(read_case(db, mrn)) for mrn in mrns}
+
+
+def _fixture_cases() -> dict[str, Any]:
+    docs = [json.loads(p.read_text()) for p in CASE_FILES]
+    return {d["patient"]["mrn"]: d for d in docs}
+
+
+def test_the_v1_fixture_opens_with_every_case_intact(v1_copy: Path) -> None:
+    db = open_database(v1_copy)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        assert _exports(db) == _fixture_cases()
+    finally:
+        db.close()
+
+
+def test_ladder_versions_are_consecutive_from_one() -> None:
+    assert [step.version for step in LADDER] == list(range(1, len(LADDER) + 1))
+
+
+def _with_step(monkeypatch: Any, *statements: str) -> None:
+    extra = Step(SCHEMA_VERSION + 1, "test step", lambda: list(statements))
+    monkeypatch.setattr(connection, "LADDER", (*LADDER, extra))
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", extra.version)
+
+
+def test_upgrade_backs_up_first_then_migrates_without_loss(v1_copy: Path, monkeypatch: Any) -> None:
+    before = {k: v for k, v in _fixture_cases().items()}
+    _with_step(monkeypatch, "ALTER TABLE patient ADD COLUMN preferred_name TEXT")
+    db = open_database(v1_copy)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION + 1
+        assert "preferred_name" in db.table("patient").columns_dict
+        assert _exports(db) == before
+    finally:
+        db.close()
+    backups = list((v1_copy.parent / "backups").glob("clinic-schema-v1-*.sqlite"))
+    assert len(backups) == 1
+    saved = sqlite3.connect(backups[0])
+    assert saved.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert saved.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert saved.execute("SELECT count(*) FROM diary").fetchone()[0] > 300
+    saved.close()
+
+
+def test_a_failing_step_rolls_back_whole_and_keeps_the_old_version(
+    v1_copy: Path, monkeypatch: Any
+) -> None:
+    _with_step(
+        monkeypatch,
+        "ALTER TABLE patient ADD COLUMN preferred_name TEXT",
+        "UPDATE no_such_table SET x = 1",
+    )
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        open_database(v1_copy)
+    monkeypatch.undo()
+    db = open_database(v1_copy)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        assert "preferred_name" not in db.table("patient").columns_dict
+        assert _exports(db) == _fixture_cases()
+    finally:
+        db.close()
+    assert len(list((v1_copy.parent / "backups").iterdir())) == 1
+
+
+def test_a_new_database_needs_no_backup(tmp_path: Path) -> None:
+    open_database(tmp_path / "new.sqlite").close()
+    assert not (tmp_path / "backups").exists()
+
+
+def test_backup_names_say_which_schema_and_when() -> None:
+    path = connection.backup_path(Path("/data/clinic.sqlite"), 1)
+    assert path.parent == Path("/data/backups")
+    stamp = path.name.removeprefix("clinic-schema-v1-").removesuffix("Z.sqlite")
+    assert dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S")

@@ -1,0 +1,109 @@
+"""The main window: patient list, search-as-you-type, keyboard, the summary, case import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CASES
+from PySide6.QtCore import Qt
+
+from clinic_gui.domain.case_file import parse_case
+from clinic_gui.store.cases import insert_case
+from clinic_gui.ui.main_window import MainWindow
+from clinic_gui.ui.patient_list_model import PatientListModel
+
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture
+def window(qtbot: Any, db: Any, db_path: Path) -> MainWindow:
+    for name in ("seed-as-wearing-off.json", "cd-low-trough.json"):
+        doc = json.loads((CASES / name).read_text())
+        insert_case(db, parse_case(doc, today=TODAY), actor="test")
+    win = MainWindow(db, db_path, today=TODAY)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _listed(win: MainWindow) -> list[str]:
+    return [win.model.row_at(i).mrn for i in range(win.model.rowCount())]
+
+
+def test_lists_patients_by_name_with_age_and_indication(window: MainWindow) -> None:
+    assert _listed(window) == ["CD-0101", "AS-0001"]  # Public Example, Seed Case
+    index = window.model.index(1, 2)
+    assert window.model.data(index) == "55"  # born 1971-05-14
+    assert window.model.data(window.model.index(1, 3)) == "AS"
+    assert window.model.data(window.model.index(1, 4)) == "2025-12-01"
+    assert "2 patients" in window.statusBar().currentMessage()
+    assert str(window.db_path) in window.statusBar().currentMessage()
+
+
+def test_search_as_you_type_by_mrn_or_name(qtbot: Any, window: MainWindow) -> None:
+    qtbot.keyClicks(window.search, "as-0")
+    assert _listed(window) == ["AS-0001"]
+    window.search.clear()
+    qtbot.keyClicks(window.search, "example")
+    assert _listed(window) == ["CD-0101"]
+    window.search.setText("%")
+    assert _listed(window) == []
+    assert window.list_note.text() == "0 of 2 patients match."
+
+
+def test_ctrl_f_then_enter_opens_the_first_match(qtbot: Any, window: MainWindow) -> None:
+    window.table.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, "seed")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert window.current_mrn() == "AS-0001"
+    assert window.summary.title.text() == "Seed Case"
+    regimen = window.summary.fields["regimen"].text()
+    assert regimen == "Renflexis 5 mg/kg every 6 weeks (since 2025-03-03)"
+    assert window.summary.fields["weight"].text() == "82.4 kg on 2025-12-01"
+    assert window.summary.fields["last"].text() == "2025-12-01: Renflexis 412 mg, 5 vials"
+
+
+def test_arrow_keys_move_between_patients(qtbot: Any, window: MainWindow) -> None:
+    window.table.selectRow(0)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    assert window.summary.title.text() == "Seed Case"
+    qtbot.keyClick(window.table, Qt.Key.Key_Up)
+    assert window.summary.title.text() == "Public Example"
+
+
+def test_importing_a_bad_case_writes_nothing_and_says_why(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    doc = json.loads((CASES / "full-record.json").read_text())
+    doc["weights"][0]["kg"] = 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    ok, message = window.import_case_file(bad)
+    assert not ok
+    assert "weights[0].kg: 0 kg is outside the accepted range" in message
+    assert "nothing was written" in message
+    assert window.model.rowCount() == 2
+
+
+def test_importing_a_good_case_lists_and_selects_it(window: MainWindow, tmp_path: Path) -> None:
+    ok, message = window.import_case_file(CASES / "full-record.json")
+    assert ok, message
+    assert window.current_mrn() == "RA-7001"
+    assert "heart failure NYHA class II" in window.summary.subtitle.text()
+    target = tmp_path / "out.json"
+    window.export_case_file("RA-7001", target)
+    assert json.loads(target.read_text()) == json.loads((CASES / "full-record.json").read_text())
+
+
+def test_patient_list_model_contract(qtmodeltester: Any, window: MainWindow) -> None:
+    qtmodeltester.check(window.model)
+    empty = PatientListModel(today=TODAY)
+    qtmodeltester.check(empty)
+    assert empty.rowCount() == 0
