@@ -57,6 +57,22 @@ def _parser() -> argparse.ArgumentParser:
         "export-case", "print one patient's record as clinic-case/1 JSON on standard output"
     )
     p.add_argument("mrn")
+    p = command("assess", "assess one patient: wearing-off, TDM decision row, dose options")
+    p.add_argument("--mrn", required=True)
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="assessment date (YYYY-MM-DD, default today)",
+    )
+    p.add_argument(
+        "--propose",
+        action="append",
+        default=[],
+        metavar="REGIMEN",
+        help="a regimen to work out, e.g. '7 mg/kg q6w' (may be repeated)",
+    )
+    p.add_argument("--json", action="store_true", help="print only the assessment JSON")
     p = command("demo", "fill a database with a deterministic synthetic clinic")
     p.add_argument("--patients", type=int, default=120, help="number of patients (default 120)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -77,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         None: _run_gui,
         "import-case": _import_case,
         "export-case": _export_case,
+        "assess": _assess,
         "demo": _demo,
         "screenshot": _screenshot,
     }
@@ -140,11 +157,38 @@ def _export_case(args: argparse.Namespace) -> int:
     try:
         case = read_case(db, args.mrn)
     except PatientNotFound as exc:
-        return _refuse(str(exc))
+        return _refuse(str(exc), writes=False)
     finally:
         db.close()
     json.dump(case_to_json(case), sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from clinic_gui.domain.assessment import assess, assessment_json, assessment_text
+    from clinic_gui.domain.dosing import parse_regimen
+    from clinic_gui.store.cases import PatientNotFound, read_case
+    from clinic_gui.store.connection import open_database
+
+    for text in args.propose:
+        try:
+            parse_regimen(text)
+        except ValueError as exc:
+            return _refuse(f"--propose: {exc}", writes=False)
+    db = open_database(_database_path(args), create=False)
+    try:
+        case = read_case(db, args.mrn)
+    except PatientNotFound as exc:
+        return _refuse(str(exc), writes=False)
+    finally:
+        db.close()
+    result = assess(case, args.as_of or dt.date.today(), proposals=args.propose)
+    if args.json:
+        json.dump(assessment_json(result), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(assessment_text(result))
     return 0
 
 
@@ -180,8 +224,9 @@ def _screenshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse(message: str) -> int:
-    print(f"clinic-gui: {message}\nNothing was written.", file=sys.stderr)
+def _refuse(message: str, *, writes: bool = True) -> int:
+    tail = "\nNothing was written." if writes else ""
+    print(f"clinic-gui: {message}{tail}", file=sys.stderr)
     return EXIT_REFUSED
 
 
