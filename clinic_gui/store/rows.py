@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -46,27 +47,43 @@ def to_row(record: Any) -> dict[str, Any]:
 
 
 def from_row(cls: type, row: dict[str, Any]) -> Any:
-    hints = _hints(cls)
-    kwargs: dict[str, Any] = {}
+    return _reader(cls)(row)
+
+
+Reader = Callable[[dict[str, Any]], Any]
+
+
+@cache
+def _reader(cls: type) -> Reader:
+    """Work out once per record type how each field is read back; reading is then a loop."""
+    plain: list[tuple[str, Callable[[Any], Any]]] = []
+    nested: list[tuple[str, type, list[tuple[str, str, Callable[[Any], Any]]]]] = []
     for f in dataclasses.fields(cls):
         if (cls, f.name) in _CHILD_FIELDS:
             continue
         if f.name == "symptoms_returned_before":
-            kwargs[f.name] = _TRISTATE_FROM_ROW[row[f.name]]
+            plain.append((f.name, _TRISTATE_FROM_ROW.__getitem__))
         elif f.name == "premedication":
-            kwargs[f.name] = tuple(json.loads(row[f.name])) if row[f.name] else ()
+            plain.append((f.name, lambda text: tuple(json.loads(text)) if text else ()))
         elif (nested_cls := _nested_type(cls, f.name)) is not None:
-            sub_values = {
-                sub.name: _scalar_from_row(
-                    _hints(nested_cls)[sub.name], row[f"{f.name}_{sub.name}"]
-                )
+            subs = [
+                (sub.name, f"{f.name}_{sub.name}", _converter(_hints(nested_cls)[sub.name]))
                 for sub in dataclasses.fields(nested_cls)
-            }
-            if any(v is not None for v in sub_values.values()):
-                kwargs[f.name] = nested_cls(**sub_values)
+            ]
+            nested.append((f.name, nested_cls, subs))
         else:
-            kwargs[f.name] = _scalar_from_row(hints[f.name], row[f.name])
-    return cls(**kwargs)
+            plain.append((f.name, _converter(_hints(cls)[f.name])))
+
+    def read(row: dict[str, Any]) -> Any:
+        kwargs = {name: convert(row[name]) for name, convert in plain}
+        for name, nested_cls, subs in nested:
+            if any(row[column] is not None for _, column, _ in subs):
+                kwargs[name] = nested_cls(
+                    **{sub: convert(row[column]) for sub, column, convert in subs}
+                )
+        return cls(**kwargs)
+
+    return read
 
 
 def columns(cls: type) -> list[str]:
@@ -107,16 +124,23 @@ def _scalar_to_row(value: Any) -> Any:
     return value
 
 
-def _scalar_from_row(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """The function that turns a stored value back into the field's type (None stays None)."""
     args = set(typing.get_args(hint)) - {type(None)} or {hint}
-    if dt.datetime in args and isinstance(value, str) and "T" in value:
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M")
+    if dt.datetime in args:
+
+        def date_or_datetime(value: Any) -> Any:
+            if value is None:
+                return None
+            if "T" in value:
+                return dt.datetime.fromisoformat(value)
+            return dt.date.fromisoformat(value)
+
+        return date_or_datetime
     if dt.date in args:
-        return dt.date.fromisoformat(value)
+        return lambda value: None if value is None else dt.date.fromisoformat(value)
     if dt.time in args:
-        return dt.time.fromisoformat(value)
-    if float in args and isinstance(value, int):
-        return float(value)
-    return value
+        return lambda value: None if value is None else dt.time.fromisoformat(value)
+    if float in args:
+        return lambda value: None if value is None else float(value)
+    return lambda value: value
