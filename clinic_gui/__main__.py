@@ -12,8 +12,12 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clinic_gui import __version__
+
+if TYPE_CHECKING:
+    from clinic_gui.domain.records import Case
 
 EXIT_REFUSED = 1
 EXIT_DATABASE = 3
@@ -97,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _demo,
         "screenshot": _screenshot,
     }
+    from clinic_gui.store.cases import PatientNotFound
     from clinic_gui.store.connection import DatabaseRefused
 
     try:
@@ -104,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseRefused as exc:
         print(f"clinic-gui: {exc}", file=sys.stderr)
         return EXIT_DATABASE
+    except PatientNotFound as exc:
+        return _refuse(str(exc), writes=False)
 
 
 def _database_path(args: argparse.Namespace) -> Path:
@@ -148,18 +155,22 @@ def _import_case(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_case(args: argparse.Namespace) -> int:
-    from clinic_gui.domain.case_file import case_to_json
-    from clinic_gui.store.cases import PatientNotFound, read_case
+def _read_case(args: argparse.Namespace) -> Case:
+    """The patient's record from the database named on the command line (never created)."""
+    from clinic_gui.store.cases import read_case
     from clinic_gui.store.connection import open_database
 
     db = open_database(_database_path(args), create=False)
     try:
-        case = read_case(db, args.mrn)
-    except PatientNotFound as exc:
-        return _refuse(str(exc), writes=False)
+        return read_case(db, args.mrn)
     finally:
         db.close()
+
+
+def _export_case(args: argparse.Namespace) -> int:
+    from clinic_gui.domain.case_file import case_to_json
+
+    case = _read_case(args)
     json.dump(case_to_json(case), sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
@@ -168,21 +179,13 @@ def _export_case(args: argparse.Namespace) -> int:
 def _assess(args: argparse.Namespace) -> int:
     from clinic_gui.domain.assessment import assess, assessment_json, assessment_text
     from clinic_gui.domain.dosing import parse_regimen
-    from clinic_gui.store.cases import PatientNotFound, read_case
-    from clinic_gui.store.connection import open_database
 
     for text in args.propose:
         try:
             parse_regimen(text)
         except ValueError as exc:
             return _refuse(f"--propose: {exc}", writes=False)
-    db = open_database(_database_path(args), create=False)
-    try:
-        case = read_case(db, args.mrn)
-    except PatientNotFound as exc:
-        return _refuse(str(exc), writes=False)
-    finally:
-        db.close()
+    case = _read_case(args)
     result = assess(case, args.as_of or dt.date.today(), proposals=args.propose)
     if args.json:
         json.dump(assessment_json(result), sys.stdout, indent=1, ensure_ascii=False)
