@@ -304,47 +304,40 @@ def dose_option(
     policy: DosingPolicy,
 ) -> DoseOption:
     text = f"{fmt_number(mg_per_kg)} mg/kg every {fmt_number(interval_weeks)} weeks"
+    delivered: int | None = None
+    delivered_per_kg: float | None = None
+    rounding_note: str | None = None
     if weight_kg is None:
-        check = check_label(
-            indication=indication,
-            age_years=age_years,
-            nyha_class=nyha_class,
-            interval_weeks=interval_weeks,
-            mg_per_kg=mg_per_kg,
-        )
-        return DoseOption(
-            kind, mg_per_kg, interval_weeks, None, None, None, None, None,
-            mg_per_kg_per_week(mg_per_kg, interval_weeks), check.within_label,
-            check.contraindicated, check.label_note, "no weight recorded: mg not calculated", text,
-        )  # fmt: skip
-    mg = dose_mg(mg_per_kg, weight_kg)
-    rounding = round_to_vials(mg, policy.vial_rounding_percent)
-    delivered = rounding.to_mg if rounding else mg
-    delivered_per_kg = delivered / weight_kg
+        rounding_note = "no weight recorded: mg not calculated"
+    else:
+        rounding = round_to_vials(dose_mg(mg_per_kg, weight_kg), policy.vial_rounding_percent)
+        delivered = rounding.to_mg if rounding else dose_mg(mg_per_kg, weight_kg)
+        delivered_per_kg = delivered / weight_kg
+        if rounding is not None and rounding.applied:
+            rounding_note = f"{rounding.note}; delivered {fmt_number(delivered_per_kg, 2)} mg/kg"
+        elif rounding is not None:
+            rounding_note = rounding.note
     check = check_label(
         indication=indication,
         age_years=age_years,
         nyha_class=nyha_class,
         interval_weeks=interval_weeks,
-        mg_per_kg=delivered_per_kg,
+        mg_per_kg=mg_per_kg if delivered_per_kg is None else delivered_per_kg,
         weight_kg=weight_kg,
         delivered_mg=delivered,
     )
-    rounding_note = None
-    if rounding is not None and rounding.applied:
-        rounding_note = f"{rounding.note}; delivered {fmt_number(delivered_per_kg, 2)} mg/kg"
-    elif rounding is not None:
-        rounding_note = rounding.note
     return DoseOption(
         kind=kind,
         dose_mg_per_kg=mg_per_kg,
         interval_weeks=interval_weeks,
         weight_kg=weight_kg,
         dose_mg=delivered,
-        vials=vials_for(delivered),
-        waste_mg=waste_mg(delivered),
+        vials=None if delivered is None else vials_for(delivered),
+        waste_mg=None if delivered is None else waste_mg(delivered),
         delivered_mg_per_kg=delivered_per_kg,
-        mg_per_kg_per_week=mg_per_kg_per_week(delivered_per_kg, interval_weeks),
+        mg_per_kg_per_week=mg_per_kg_per_week(
+            mg_per_kg if delivered_per_kg is None else delivered_per_kg, interval_weeks
+        ),
         within_label=check.within_label,
         contraindicated=check.contraindicated,
         label_note=check.label_note,
