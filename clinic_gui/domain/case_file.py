@@ -25,12 +25,12 @@ from functools import cache
 from typing import Any
 
 from clinic_gui.domain import records as r
+from clinic_gui.domain.dosing import vial_mg
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.resources import load_json
 
 FORMAT = "clinic-case/1"
-VIAL_MG = 100  # single-dose vial size, clinical reference §1.1
 
 
 class CaseFileError(ValueError):
@@ -316,10 +316,10 @@ def check_case(case: r.Case, *, today: dt.date) -> list[str]:
         if (
             inf.vials is not None
             and vocab.product_routes.get(inf.product) == "iv"
-            and inf.vials * VIAL_MG < inf.dose_mg
+            and inf.vials * vial_mg() < inf.dose_mg
         ):
             problems.append(
-                f"{path}.vials: {inf.vials} x {VIAL_MG} mg vials cannot hold "
+                f"{path}.vials: {inf.vials} x {vial_mg()} mg vials cannot hold "
                 f"{fmt_number(inf.dose_mg)} mg"
             )
         if inf.symptoms_days_before is not None and inf.symptoms_returned_before is not True:

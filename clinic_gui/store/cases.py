@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from clinic_gui.domain import records as r
 from clinic_gui.store.connection import current_actor, utc_now, write_transaction
-from clinic_gui.store.rows import from_row, to_row
+from clinic_gui.store.rows import columns, from_row, row_values, to_row
 
 # table name, record type, the field of Case that holds the list, the date column
 CASE_TABLES: tuple[tuple[str, type, str, str], ...] = (
@@ -73,22 +73,39 @@ def insert_case(
 def insert_rows(
     db: Database, cases: Iterable[tuple[int, r.Case]], stamp: dict[str, str], batch: int = 2000
 ) -> None:
-    """Insert the clinical rows of already-created patients (caller holds the transaction)."""
-    buffers: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in CASE_TABLES}
+    """Insert the clinical rows of already-created patients (caller holds the transaction).
+
+    Rows go in through one prepared INSERT per table (``executemany``), in list order, so
+    entries of one day read back in the order given. Infusions with vital signs are written
+    one by one, since their vital signs need the infusion's id.
+    """
+    extra = ("patient_id", *stamp)
+    buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name, *_ in CASE_TABLES}
     for pid, case in cases:
+        tail = (pid, *stamp.values())
         for table, _cls, attr, _date in CASE_TABLES:
             rows = buffers[table]
             for record in getattr(case, attr):
                 if table == "infusion" and record.vitals:
                     _insert_infusion_with_vitals(db, pid, record, stamp)
                 else:
-                    rows.append({**to_row(record), "patient_id": pid, **stamp})
+                    rows.append((*row_values(record), *tail))
             if len(rows) >= batch:
-                db.table(table).insert_all(rows, batch_size=batch)
+                _insert_many(db, table, columns(_cls) + extra, rows)
                 rows.clear()
-    for table, rows in buffers.items():
-        if rows:
-            db.table(table).insert_all(rows, batch_size=batch)
+    for table, cls, *_ in CASE_TABLES:
+        if buffers[table]:
+            _insert_many(db, table, columns(cls) + extra, buffers[table])
+
+
+def _insert_many(
+    db: Database, table: str, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Bulk INSERT through ``executemany``: several times faster than ``insert_all``, which
+    fits only about 30 diary rows in one statement's parameters."""
+    quoted = ", ".join(f'"{c}"' for c in names)
+    marks = ", ".join("?" * len(names))
+    db.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
 
 
 def _insert_infusion_with_vitals(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import operator
 import typing
 from collections.abc import Callable
 from functools import cache
@@ -27,23 +28,78 @@ _CHILD_FIELDS = {(r.Infusion, "vitals")}
 
 
 def to_row(record: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {}
+    """The record as a column -> value dict."""
     cls: type = type(record)
-    for f in dataclasses.fields(record):
+    return dict(zip(columns(cls), _writer(cls)(record), strict=True))
+
+
+def row_values(record: Any) -> tuple[Any, ...]:
+    """The record's values in ``columns(type(record))`` order (for bulk inserts)."""
+    cls: type = type(record)
+    return _writer(cls)(record)
+
+
+Writer = Callable[[Any], tuple[Any, ...]]
+
+
+@cache
+def _writer(cls: type) -> Writer:
+    """Work out once per record type how each column's value is taken from a record."""
+    getters: list[Callable[[Any], Any]] = []
+    for f in dataclasses.fields(cls):
         if (cls, f.name) in _CHILD_FIELDS:
             continue
-        value = getattr(record, f.name)
         if f.name == "symptoms_returned_before":
-            row[f.name] = _TRISTATE_TO_ROW[value]
+            getters.append(_tristate_getter(f.name))
         elif f.name == "premedication":
-            row[f.name] = json.dumps(list(value)) if value else None
+            getters.append(_json_list_getter(f.name))
         elif (nested_cls := _nested_type(cls, f.name)) is not None:
-            for sub in dataclasses.fields(nested_cls):
-                sub_value = getattr(value, sub.name) if value is not None else None
-                row[f"{f.name}_{sub.name}"] = _scalar_to_row(sub_value)
+            getters += [
+                _nested_getter(f.name, sub.name, _to_text(_hints(nested_cls)[sub.name]))
+                for sub in dataclasses.fields(nested_cls)
+            ]
         else:
-            row[f.name] = _scalar_to_row(value)
-    return row
+            getters.append(_scalar_getter(f.name, _to_text(_hints(cls)[f.name])))
+
+    def write(record: Any) -> tuple[Any, ...]:
+        return tuple(get(record) for get in getters)
+
+    return write
+
+
+def _to_text(hint: Any) -> Callable[[Any], Any] | None:
+    """How a field of this declared type is stored: dates and times as text, else as is."""
+    args = set(typing.get_args(hint)) - {type(None)} or {hint}
+    if args & {dt.date, dt.datetime, dt.time}:
+        return _scalar_to_row
+    return None
+
+
+def _scalar_getter(name: str, convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if convert is None:
+        return operator.attrgetter(name)
+    return lambda record: convert(getattr(record, name))
+
+
+def _tristate_getter(name: str) -> Callable[[Any], Any]:
+    return lambda record: _TRISTATE_TO_ROW[getattr(record, name)]
+
+
+def _json_list_getter(name: str) -> Callable[[Any], Any]:
+    return lambda record: json.dumps(list(getattr(record, name))) if getattr(record, name) else None
+
+
+def _nested_getter(
+    name: str, sub: str, convert: Callable[[Any], Any] | None
+) -> Callable[[Any], Any]:
+    def get(record: Any) -> Any:
+        group = getattr(record, name)
+        if group is None:
+            return None
+        value = getattr(group, sub)
+        return value if convert is None else convert(value)
+
+    return get
 
 
 def from_row(cls: type, row: dict[str, Any]) -> Any:
@@ -86,7 +142,8 @@ def _reader(cls: type) -> Reader:
     return read
 
 
-def columns(cls: type) -> list[str]:
+@cache
+def columns(cls: type) -> tuple[str, ...]:
     """The table columns a record type maps to, in field order."""
     names: list[str] = []
     for f in dataclasses.fields(cls):
@@ -97,7 +154,7 @@ def columns(cls: type) -> list[str]:
             names += [f"{f.name}_{sub.name}" for sub in dataclasses.fields(nested_cls)]
         else:
             names.append(f.name)
-    return names
+    return tuple(names)
 
 
 @cache
