@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint screenshots lock clean
+.PHONY: run test lint bench screenshots lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check clinic_gui tests
-	$(BIN)/ruff format --check clinic_gui tests
+	$(BIN)/ruff check clinic_gui tests benchmarks
+	$(BIN)/ruff format --check clinic_gui tests benchmarks
 	$(BIN)/mypy
+
+## Benchmarks (never part of `make test`): figures are written to docs/.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
 
 ## Screenshots of the main screens into docs/screenshots (offscreen rendering).
 screenshots: $(STAMP)

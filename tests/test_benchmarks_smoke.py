@@ -1,0 +1,30 @@
+"""The benchmark code runs (timings are measured by `benchmarks/`, never asserted here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_engine_benchmark_runs(tmp_path: Path) -> None:
+    engine = _load("engine")
+    out = tmp_path / "bench.md"
+    assert (
+        engine.main(["--clinic", "12", "--patients", "12", "--repeat", "2", "--out", str(out)]) == 0
+    )
+    text = out.read_text()
+    assert "12 patients" in text
+    for step in ("read_case (SQLite)", "assess (domain)", "assessment_json"):
+        assert f"| {step} |" in text
