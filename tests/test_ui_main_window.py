@@ -107,3 +107,26 @@ def test_patient_list_model_contract(qtmodeltester: Any, window: MainWindow) -> 
     empty = PatientListModel(today=TODAY)
     qtmodeltester.check(empty)
     assert empty.rowCount() == 0
+
+
+def test_a_search_that_leaves_one_patient_opens_them(qtbot: Any, window: MainWindow) -> None:
+    qtbot.keyClicks(window.search, "CD-0101")
+    assert window.current_mrn() == "CD-0101"
+    assert window.summary.title.text() == "Public Example"
+    window.search.setText("e")  # two matches again: the open patient stays open
+    assert window.current_mrn() == "CD-0101"
+
+
+def test_an_old_weight_is_pointed_out(qtbot: Any, db: Any, db_path: Path) -> None:
+    doc = json.loads((CASES / "cd-low-trough.json").read_text())
+    insert_case(db, parse_case(doc, today=TODAY), actor="test")
+    win = MainWindow(db, db_path, today=dt.date(2026, 1, 10))
+    qtbot.addWidget(win)
+    win.open_patient("CD-0101")
+    warning = win.summary.fields["weight_warning"].text()
+    assert warning.startswith("⚠ The latest weight (64 kg, 2025-09-29) is 103 days old")
+    assert win.summary.form.isRowVisible(win.summary.fields["weight_warning"])
+    recent = MainWindow(db, db_path, today=dt.date(2025, 10, 1))
+    qtbot.addWidget(recent)
+    recent.open_patient("CD-0101")
+    assert not recent.summary.form.isRowVisible(recent.summary.fields["weight_warning"])

@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
             self.list_note.setText(f"{total} patients.")
         self.statusBar().showMessage(f"Database: {self.db_path}   ·   {total} patients")
         row = self.model.row_of(current) if current else None
+        if row is None and self.search.text().strip() and len(rows) == 1:
+            row = 0  # a search that leaves one patient (a scanned MRN) opens them
         if row is not None:
             self.table.selectRow(row)
         else:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
 from clinic_gui.domain import records as r
+from clinic_gui.domain.dosing import load_policy, weight_warnings
 from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.history import age_years, last_infusion, latest_weight, regimen_in_effect
 from clinic_gui.domain.vocabulary import vocabulary
@@ -33,6 +34,7 @@ class PatientSummary(QWidget):
         self.fields: dict[str, QLabel] = {}
         for key, label in (
             ("weight", "Current weight"),
+            ("weight_warning", ""),
             ("regimen", "Regimen in effect"),
             ("last", "Last infusion"),
             ("record", "Record"),
@@ -42,7 +44,10 @@ class PatientSummary(QWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
-            self.form.addRow(f"{label}:", value)
+            self.form.addRow(f"{label}:" if label else "", value)
+        self.fields["weight_warning"].setStyleSheet("color: #b00020;")
+        self.fields["weight_warning"].setWordWrap(False)
+        self.fields["weight_warning"].setAccessibleName("Weight warning")
         layout.addLayout(self.form)
         layout.addStretch(1)
         self.show_nothing()
@@ -77,6 +82,9 @@ class PatientSummary(QWidget):
             if weight
             else "not recorded"
         )
+        warnings = weight_warnings(case, today, load_policy()) if weight else []
+        self.fields["weight_warning"].setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.form.setRowVisible(self.fields["weight_warning"], bool(warnings))
         regimen = regimen_in_effect(case, today)
         self.fields["regimen"].setText(
             f"{regimen.product} {fmt_quantity(regimen.dose_mg_per_kg, 'mg/kg')} every "
