@@ -86,7 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="the demo's 'today' (YYYY-MM-DD, default today); same seed + date = same clinic",
     )
-    p = command("screenshot", "render the main screens to PNG files (works without a display)")
+    p = command(
+        "screenshot",
+        "render the main screens to PNG files (works without a display); without --db, of a "
+        "temporary demo clinic",
+    )
     p.add_argument("directory", type=Path)
     return parser
 
@@ -219,9 +223,20 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def _screenshot(args: argparse.Namespace) -> int:
+    """Screens of the given database, or of a throwaway demo clinic (never the clinic's own)."""
+    import tempfile
+
     from clinic_gui.ui.app import screenshot
 
-    written = screenshot(_database_path(args), args.directory)
+    with tempfile.TemporaryDirectory() as folder:
+        if getattr(args, "db", None) or getattr(args, "demo", False):
+            path = _database_path(args)
+        else:
+            from clinic_gui.store.demo_clinic import write_demo_clinic
+
+            path = Path(folder) / "demo.sqlite"
+            write_demo_clinic(path, patients=120, seed=1, as_of=None)
+        written = screenshot(path, args.directory)
     for file in written:
         print(file)
     return 0

@@ -125,3 +125,15 @@ def test_newer_database_is_refused_with_exit_3(db_path: Path, capsys: Any) -> No
     capsys.readouterr()
     assert run("export-case", "CD-0101", "--db", db_path) == 3
     assert "newer version of clinic_gui (schema v99" in capsys.readouterr().err
+
+
+def test_screenshot_without_a_database_uses_a_throwaway_demo(tmp_path: Path, capsys: Any) -> None:
+    from clinic_gui import paths
+
+    assert main(["screenshot", str(tmp_path / "shots")]) == 0
+    written = capsys.readouterr().out.split()
+    assert [Path(p).name for p in written] == [
+        "main-window-empty.png", "main-window-patient.png", "main-window-search.png",
+    ]  # fmt: skip
+    assert all(Path(p).stat().st_size > 10_000 for p in written)
+    assert not paths.default_database().exists()
