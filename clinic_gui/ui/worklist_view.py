@@ -1,0 +1,177 @@
+"""The clinic worklist tab: due and overdue infusions, wearing off without a trough, results.
+
+The whole clinic is assessed in the background (its own database connection); the view
+keeps the last list until the new one arrives. Enter or a double-click opens the chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.domain.worklist import CATEGORIES, WorklistItem, build_worklist
+from clinic_gui.store.clinic import iter_cases
+from clinic_gui.store.connection import open_database
+from clinic_gui.ui.background import BackgroundTask
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS = ("Category", "Date", "MRN", "Name", "Indication", "Details")
+CATEGORY, DATE, MRN, NAME, INDICATION, DETAILS = range(len(COLUMNS))
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+_TINTS = {"overdue": "#fde7e9", "wearing_off_no_trough": "#fff4e0"}
+
+
+class WorklistModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: list[WorklistItem] = []
+
+    def set_items(self, items: list[WorklistItem]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def item_at(self, row: int) -> WorklistItem:
+        return self._items[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self._items[index.row()]
+        column = index.column()
+        if role == ITEM_ROLE:
+            return item
+        if role == SORT_ROLE:
+            if column == CATEGORY:
+                return list(CATEGORIES).index(item.category)
+            if column == DATE:
+                return (item.day or dt.date.max).isoformat()
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return {
+                CATEGORY: item.category_label,
+                DATE: item.day.isoformat() if item.day else "",
+                MRN: item.mrn,
+                NAME: item.name,
+                INDICATION: vocabulary().indication_short.get(item.indication, item.indication),
+                DETAILS: item.detail,
+            }[column]
+        if role == Qt.ItemDataRole.BackgroundRole and item.category in _TINTS:
+            return QBrush(QColor(_TINTS[item.category]))
+        if role == Qt.ItemDataRole.ToolTipRole and column == DETAILS:
+            return item.detail
+        return None
+
+
+class WorklistView(QWidget):
+    patient_activated = Signal(str)  # MRN
+    refreshed = Signal(int)  # number of entries
+
+    def __init__(self, db_path: Path, today: dt.date | None = None) -> None:
+        super().__init__()
+        self.setAccessibleName("Clinic worklist")
+        self.db_path = db_path
+        self.today = today or dt.date.today()
+        self.model = WorklistModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setAccessibleName("Worklist entries")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(DETAILS, QHeaderView.ResizeMode.Stretch)
+        self.status = QLabel()
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setAccessibleName("Refresh the worklist")
+        self.refresh_button.clicked.connect(self.refresh)
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        self.table.activated.connect(self._activate)
+        self.task: BackgroundTask | None = None
+
+    def refresh(self) -> None:
+        """Assess the whole clinic in the background; the list updates when it is done."""
+        if self.task is not None and self.task.running:
+            return
+        path, today = self.db_path, self.today
+
+        def work() -> list[WorklistItem]:
+            db = open_database(path, create=False)
+            try:
+                return build_worklist(iter_cases(db), today)
+            finally:
+                db.close()
+
+        self.task = BackgroundTask(work, self)
+        self.task.done.connect(self._show)
+        self.task.failed.connect(self._failed)
+        self.status.setText("Assessing the clinic…")
+        self.refresh_button.setEnabled(False)
+        self.task.start()
+
+    def _show(self, items: list[WorklistItem]) -> None:
+        self.model.set_items(items)
+        self.table.sortByColumn(CATEGORY, Qt.SortOrder.AscendingOrder)
+        counts = {key: sum(i.category == key for i in items) for key in CATEGORIES}
+        summary = ", ".join(f"{label}: {counts[key]}" for key, label in CATEGORIES.items())
+        self.status.setText(f"As of {self.today.isoformat()}. {summary}.")
+        self.refresh_button.setEnabled(True)
+        self.refreshed.emit(len(items))
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"The worklist could not be built: {message}")
+        self.refresh_button.setEnabled(True)
+
+    def _activate(self, index: QModelIndex) -> None:
+        item = self.proxy.data(index, ITEM_ROLE)
+        if item is not None:
+            self.patient_activated.emit(item.mrn)

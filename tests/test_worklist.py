@@ -1,0 +1,105 @@
+"""The clinic worklist: categories from each patient's assessment, and the background view."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import CASES, load_case_json
+from PySide6.QtCore import Qt
+
+from clinic_gui.domain import records as r
+from clinic_gui.domain.assessment import assess
+from clinic_gui.domain.case_file import parse_case
+from clinic_gui.domain.worklist import build_worklist, items_for
+from clinic_gui.store.cases import insert_case
+from clinic_gui.ui.worklist_view import WorklistView
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def _case(name: str) -> r.Case:
+    return parse_case(load_case_json(name), today=TODAY)
+
+
+def _categories(case: r.Case, as_of: dt.date) -> dict[str, str]:
+    return {i.category: i.detail for i in items_for(assess(case, as_of))}
+
+
+def test_founding_case_due_with_the_dose_to_prepare() -> None:
+    seed = _case("seed-as-wearing-off.json")
+    found = _categories(seed, dt.date(2026, 1, 8))  # next due 2026-01-12
+    assert found["due"] == "in 4 days; prepare 412 mg, 5 vials"
+    assert found["wearing_off_no_trough"].startswith("source: both; consider a trough level")
+    assert "overdue" not in found
+
+
+def test_due_today_and_overdue() -> None:
+    seed = _case("seed-as-wearing-off.json")
+    assert _categories(seed, dt.date(2026, 1, 12))["due"].startswith("today;")
+    assert _categories(seed, dt.date(2026, 1, 13))["overdue"] == "due 1 days ago; 412 mg, 5 vials"
+    assert "due" not in _categories(seed, dt.date(2026, 1, 4))  # 8 days ahead
+
+
+def test_recent_drug_levels_are_listed_for_review() -> None:
+    cd = _case("cd-low-trough.json")
+    found = {
+        i.detail for i in items_for(assess(cd, dt.date(2025, 10, 3))) if i.category == "results"
+    }
+    assert found == {
+        "trough 2.8 mcg/mL; decision row subtherapeutic_ada_low_or_absent",
+        "antibodies 0 U/mL; decision row subtherapeutic_ada_low_or_absent",
+    }
+    later = items_for(assess(cd, dt.date(2025, 10, 14)))
+    assert not [i for i in later if i.category == "results"]  # 15 days: no longer new
+
+
+def test_worklist_order_overdue_first() -> None:
+    seed, cd = _case("seed-as-wearing-off.json"), _case("cd-low-trough.json")
+    items = build_worklist([seed, cd], dt.date(2026, 1, 13))
+    assert [i.category for i in items][:2] == ["overdue", "overdue"]
+    assert [i.mrn for i in items][:2] == ["CD-0101", "AS-0001"]  # CD due 2025-11-24 first
+
+
+def test_no_regimen_no_dose_but_never_a_crash() -> None:
+    seed = _case("seed-as-wearing-off.json")
+    bare = dataclasses.replace(seed, regimens=())
+    assert all(i.category != "due" for i in items_for(assess(bare, dt.date(2026, 1, 8))))
+
+
+def test_view_builds_in_the_background_and_opens_a_chart(
+    qtbot: Any, db: Any, db_path: Path
+) -> None:
+    for name in ("seed-as-wearing-off.json", "cd-low-trough.json"):
+        insert_case(db, parse_case(json.loads((CASES / name).read_text()), today=TODAY))
+    view = WorklistView(db_path, today=dt.date(2026, 1, 13))
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.refreshed, timeout=10_000) as blocker:
+        view.refresh()
+    assert blocker.args[0] == view.model.rowCount() > 0
+    assert "Overdue: 2" in view.status.text()
+    first = view.proxy.index(0, 0)
+    assert view.proxy.data(first) == "Overdue"
+    view.table.setCurrentIndex(first)
+    with qtbot.waitSignal(view.patient_activated) as opened:
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert opened.args[0] in ("CD-0101", "AS-0001")
+
+
+def test_view_reports_a_failure_instead_of_freezing(qtbot: Any, tmp_path: Path) -> None:
+    view = WorklistView(tmp_path / "missing.sqlite")
+    qtbot.addWidget(view)
+    view.refresh()
+    qtbot.waitUntil(lambda: view.refresh_button.isEnabled(), timeout=10_000)
+    assert view.status.text().startswith("The worklist could not be built: No clinic database at")
+
+
+def test_model_contract(qtmodeltester: Any) -> None:
+    from clinic_gui.ui.worklist_view import WorklistModel
+
+    model = WorklistModel()
+    model.set_items(build_worklist([_case("seed-as-wearing-off.json")], dt.date(2026, 1, 8)))
+    qtmodeltester.check(model)
