@@ -134,6 +134,7 @@ def test_screenshot_without_a_database_uses_a_throwaway_demo(tmp_path: Path, cap
     written = capsys.readouterr().out.split()
     assert [Path(p).name for p in written] == [
         "main-window-empty.png", "main-window-patient.png", "main-window-search.png",
+        "worklist.png",
     ]  # fmt: skip
     assert all(Path(p).stat().st_size > 10_000 for p in written)
     assert not paths.default_database().exists()

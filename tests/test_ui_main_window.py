@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 from conftest import CASES
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
 from clinic_gui.domain.case_file import parse_case
 from clinic_gui.store.cases import insert_case
-from clinic_gui.ui.main_window import MainWindow
+from clinic_gui.ui.main_window import FLAG_FILTERS, MainWindow
 from clinic_gui.ui.patient_list_model import PatientListModel
+
+
+def _settings(db_path: Path) -> QSettings:
+    return QSettings(str(db_path.with_suffix(".ini")), QSettings.Format.IniFormat)
+
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -24,7 +29,9 @@ def window(qtbot: Any, db: Any, db_path: Path) -> MainWindow:
     for name in ("seed-as-wearing-off.json", "cd-low-trough.json"):
         doc = json.loads((CASES / name).read_text())
         insert_case(db, parse_case(doc, today=TODAY), actor="test")
-    win = MainWindow(db, db_path, today=TODAY)
+    win = MainWindow(
+        db, db_path, today=TODAY, settings=_settings(db_path), assess_clinic_on_start=False
+    )
     qtbot.addWidget(win)
     win.show()
     return win
@@ -40,8 +47,7 @@ def test_lists_patients_by_name_with_age_and_indication(window: MainWindow) -> N
     assert window.model.data(index) == "55"  # born 1971-05-14
     assert window.model.data(window.model.index(1, 3)) == "AS"
     assert window.model.data(window.model.index(1, 4)) == "2025-12-01"
-    assert "2 patients" in window.statusBar().currentMessage()
-    assert str(window.db_path) in window.statusBar().currentMessage()
+    assert window.db_label.text() == f"Database: {window.db_path}  ·  2 patients"
 
 
 def test_search_as_you_type_by_mrn_or_name(qtbot: Any, window: MainWindow) -> None:
@@ -62,20 +68,20 @@ def test_ctrl_f_then_enter_opens_the_first_match(qtbot: Any, window: MainWindow)
     qtbot.keyClicks(window.search, "seed")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     assert window.current_mrn() == "AS-0001"
-    assert window.summary.title.text() == "Seed Case"
-    regimen = window.summary.fields["regimen"].text()
+    assert window.chart.title.text() == "Seed Case"
+    regimen = window.chart.fields["regimen"].text()
     assert regimen == "Renflexis 5 mg/kg every 6 weeks (since 2025-03-03)"
-    assert window.summary.fields["weight"].text() == "82.4 kg on 2025-12-01"
-    assert window.summary.fields["last"].text() == "2025-12-01: Renflexis 412 mg, 5 vials"
+    assert window.chart.fields["weight"].text() == "82.4 kg on 2025-12-01"
+    assert window.chart.fields["last"].text() == "2025-12-01: Renflexis 412 mg, 5 vials"
 
 
 def test_arrow_keys_move_between_patients(qtbot: Any, window: MainWindow) -> None:
     window.table.selectRow(0)
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Down)
-    assert window.summary.title.text() == "Seed Case"
+    assert window.chart.title.text() == "Seed Case"
     qtbot.keyClick(window.table, Qt.Key.Key_Up)
-    assert window.summary.title.text() == "Public Example"
+    assert window.chart.title.text() == "Public Example"
 
 
 def test_importing_a_bad_case_writes_nothing_and_says_why(
@@ -96,7 +102,7 @@ def test_importing_a_good_case_lists_and_selects_it(window: MainWindow, tmp_path
     ok, message = window.import_case_file(CASES / "full-record.json")
     assert ok, message
     assert window.current_mrn() == "RA-7001"
-    assert "heart failure NYHA class II" in window.summary.subtitle.text()
+    assert "heart failure NYHA class II" in window.chart.subtitle.text()
     target = tmp_path / "out.json"
     window.export_case_file("RA-7001", target)
     assert json.loads(target.read_text()) == json.loads((CASES / "full-record.json").read_text())
@@ -112,7 +118,7 @@ def test_patient_list_model_contract(qtmodeltester: Any, window: MainWindow) -> 
 def test_a_search_that_leaves_one_patient_opens_them(qtbot: Any, window: MainWindow) -> None:
     qtbot.keyClicks(window.search, "CD-0101")
     assert window.current_mrn() == "CD-0101"
-    assert window.summary.title.text() == "Public Example"
+    assert window.chart.title.text() == "Public Example"
     window.search.setText("e")  # two matches again: the open patient stays open
     assert window.current_mrn() == "CD-0101"
 
@@ -120,13 +126,57 @@ def test_a_search_that_leaves_one_patient_opens_them(qtbot: Any, window: MainWin
 def test_an_old_weight_is_pointed_out(qtbot: Any, db: Any, db_path: Path) -> None:
     doc = json.loads((CASES / "cd-low-trough.json").read_text())
     insert_case(db, parse_case(doc, today=TODAY), actor="test")
-    win = MainWindow(db, db_path, today=dt.date(2026, 1, 10))
+    win = MainWindow(
+        db, db_path, today=dt.date(2026, 1, 10), settings=_settings(db_path),
+        assess_clinic_on_start=False,
+    )  # fmt: skip
     qtbot.addWidget(win)
     win.open_patient("CD-0101")
-    warning = win.summary.fields["weight_warning"].text()
+    warning = win.chart.fields["weight_warning"].text()
     assert warning.startswith("⚠ The latest weight (64 kg, 2025-09-29) is 103 days old")
-    assert win.summary.form.isRowVisible(win.summary.fields["weight_warning"])
-    recent = MainWindow(db, db_path, today=dt.date(2025, 10, 1))
+    assert win.chart.form.isRowVisible(win.chart.fields["weight_warning"])
+    recent = MainWindow(
+        db, db_path, today=dt.date(2025, 10, 1), settings=_settings(db_path),
+        assess_clinic_on_start=False,
+    )  # fmt: skip
     qtbot.addWidget(recent)
     recent.open_patient("CD-0101")
-    assert not recent.summary.form.isRowVisible(recent.summary.fields["weight_warning"])
+    assert not recent.chart.form.isRowVisible(recent.chart.fields["weight_warning"])
+
+
+def test_flags_from_the_clinic_assessment_badge_and_filter(qtbot: Any, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.worklist.overview_ready, timeout=10_000):
+        window.refresh_worklist()
+    flags_column = 5
+    assert window.model.data(window.model.index(1, flags_column)) == "overdue · wearing off · TDM"
+    window.flag_filter.setCurrentIndex(list(FLAG_FILTERS).index("wearing_off"))
+    assert _listed(window) == ["CD-0101", "AS-0001"]
+    window.indication_filter.setCurrentIndex(window.indication_filter.findData("crohns_disease"))
+    assert _listed(window) == ["CD-0101"]
+    assert window.list_note.text() == "1 of 2 patients match."
+
+
+def test_worklist_row_opens_the_chart(qtbot: Any, window: MainWindow) -> None:
+    window.tabs.setCurrentIndex(1)
+    window.search.setText("zzz")  # the patient is filtered out of the list
+    window.worklist.patient_activated.emit("AS-0001")
+    assert window.tabs.currentIndex() == 0
+    assert window.current_mrn() == "AS-0001"
+    assert window.search.text() == ""
+
+
+def test_window_state_and_last_patient_are_restored(
+    qtbot: Any, db: Any, db_path: Path, window: MainWindow
+) -> None:
+    window.show_patient("AS-0001")
+    window.splitter.setSizes([300, 1000])
+    sizes = window.splitter.sizes()
+    window.close()
+    again = MainWindow(
+        db, db_path, today=TODAY, settings=_settings(db_path), assess_clinic_on_start=False
+    )
+    qtbot.addWidget(again)
+    again.show()
+    assert again.current_mrn() == "AS-0001"
+    assert again.splitter.sizes()[0] == sizes[0]  # the patient list keeps its width
+    assert again.settings.value("main/geometry") is not None

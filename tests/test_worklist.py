@@ -40,7 +40,8 @@ def test_founding_case_due_with_the_dose_to_prepare() -> None:
 def test_due_today_and_overdue() -> None:
     seed = _case("seed-as-wearing-off.json")
     assert _categories(seed, dt.date(2026, 1, 12))["due"].startswith("today;")
-    assert _categories(seed, dt.date(2026, 1, 13))["overdue"] == "due 1 days ago; 412 mg, 5 vials"
+    assert _categories(seed, dt.date(2026, 1, 13))["overdue"] == "due 1 day ago; 412 mg, 5 vials"
+    assert _categories(seed, dt.date(2026, 1, 11))["due"] == "tomorrow; prepare 412 mg, 5 vials"
     assert "due" not in _categories(seed, dt.date(2026, 1, 4))  # 8 days ahead
 
 

@@ -46,6 +46,10 @@ class WorklistItem:
         return CATEGORIES[self.category]
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def items_for(assessment: Assessment) -> list[WorklistItem]:
     """The worklist entries one patient's assessment calls for (often none)."""
     a = assessment
@@ -64,13 +68,10 @@ def items_for(assessment: Assessment) -> list[WorklistItem]:
             if not current.within_label:
                 dose += " (outside label)"
         if days < 0:
-            add(
-                "overdue",
-                a.next_due,
-                f"due {-days} days ago; {dose}" if dose else f"due {-days} days ago",
-            )
+            late = f"due {_days(-days)} ago"
+            add("overdue", a.next_due, f"{late}; {dose}" if dose else late)
         elif days <= DUE_WITHIN_DAYS:
-            when = "today" if days == 0 else f"in {days} days"
+            when = {0: "today", 1: "tomorrow"}.get(days, f"in {_days(days)}")
             add("due", a.next_due, f"{when}; prepare {dose}" if dose else when)
     if a.wearing_off.flagged and a.tdm.row["id"] == "no_tdm":
         add(
@@ -90,11 +91,59 @@ def items_for(assessment: Assessment) -> list[WorklistItem]:
     return items
 
 
-def build_worklist(cases: Iterable[r.Case], as_of: dt.date) -> list[WorklistItem]:
-    """Every patient's entries, ordered by category (overdue first), then date, then name."""
-    items = [item for case in cases for item in items_for(assess(case, as_of))]
-    order = list(CATEGORIES)
-    return sorted(
-        items,
-        key=lambda i: (order.index(i.category), i.day or dt.date.max, i.name.lower(), i.mrn),
+@dataclass(frozen=True, slots=True)
+class PatientFlags:
+    """What the patient list shows beside a name, from the same assessment."""
+
+    wearing_off: bool
+    tdm_row: str
+    overdue: bool
+    due_soon: bool
+    tdm_attention: bool  # wearing off without a current trough, or results to review
+
+    @property
+    def badges(self) -> tuple[str, ...]:
+        shown = []
+        if self.overdue:
+            shown.append("overdue")
+        if self.wearing_off:
+            shown.append("wearing off")
+        if self.tdm_attention:
+            shown.append("TDM")
+        return tuple(shown)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicOverview:
+    as_of: dt.date
+    items: tuple[WorklistItem, ...]
+    flags: dict[str, PatientFlags]
+
+
+def flags_for(assessment: Assessment, items: list[WorklistItem]) -> PatientFlags:
+    categories = {i.category for i in items}
+    return PatientFlags(
+        wearing_off=assessment.wearing_off.flagged,
+        tdm_row=assessment.tdm.row["id"],
+        overdue="overdue" in categories,
+        due_soon="due" in categories,
+        tdm_attention=bool(categories & {"wearing_off_no_trough", "results"}),
     )
+
+
+def build_overview(cases: Iterable[r.Case], as_of: dt.date) -> ClinicOverview:
+    """Every patient's worklist entries (overdue first, then by date and name) and flags."""
+    items: list[WorklistItem] = []
+    flags: dict[str, PatientFlags] = {}
+    for case in cases:
+        assessment = assess(case, as_of)
+        mine = items_for(assessment)
+        items += mine
+        flags[case.patient.mrn] = flags_for(assessment, mine)
+    order = list(CATEGORIES)
+    items.sort(key=lambda i: (order.index(i.category), i.day or dt.date.max, i.name.lower(), i.mrn))
+    return ClinicOverview(as_of, tuple(items), flags)
+
+
+def build_worklist(cases: Iterable[r.Case], as_of: dt.date) -> list[WorklistItem]:
+    return list(build_overview(cases, as_of).items)

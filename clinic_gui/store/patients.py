@@ -19,8 +19,11 @@ class PatientListRow:
     last_infusion: dt.date | None
 
 
-def search_patients(db: Database, text: str = "", *, limit: int = 1000) -> list[PatientListRow]:
-    """Patients whose MRN starts with, or whose name contains, ``text`` (case-insensitive)."""
+def search_patients(
+    db: Database, text: str = "", *, indication: str | None = None, limit: int = 1000
+) -> list[PatientListRow]:
+    """Patients whose MRN starts with, or whose name contains, ``text`` (case-insensitive),
+    optionally only those with one indication."""
     needle = text.strip()
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = db.execute(
@@ -31,10 +34,11 @@ def search_patients(db: Database, text: str = "", *, limit: int = 1000) -> list[
           FROM patient p
          WHERE p.voided_at IS NULL
            AND (? = '' OR p.mrn LIKE ? ESCAPE '\\' OR p.name LIKE ? ESCAPE '\\')
+           AND (? IS NULL OR p.indication = ?)
          ORDER BY p.name COLLATE NOCASE, p.mrn
          LIMIT ?
         """,
-        [needle, f"{escaped}%", f"%{escaped}%", limit],
+        [needle, f"{escaped}%", f"%{escaped}%", indication, indication, limit],
     ).fetchall()
     return [
         PatientListRow(

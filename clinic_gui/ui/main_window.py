@@ -1,4 +1,4 @@
-"""The main window: the patient list on the left, the selected patient in the centre."""
+"""The main window: the patient list on the left; the chart and the worklist in the centre."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -19,71 +21,139 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_gui.domain.case_file import CaseFileError, case_to_json, parse_case
+from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.domain.worklist import ClinicOverview, PatientFlags
 from clinic_gui.store.cases import DuplicatePatient, insert_case, read_case
-from clinic_gui.store.connection import ClinicDatabase
+from clinic_gui.store.connection import ClinicDatabase, current_actor
 from clinic_gui.store.patients import count_patients, search_patients
 from clinic_gui.ui.patient_list_model import PatientListModel
 from clinic_gui.ui.patient_summary import PatientSummary
+from clinic_gui.ui.worklist_view import WorklistView
 
 LIST_LIMIT = 1000
 
+# Patient-list filters on the flags of the last whole-clinic assessment.
+FLAG_FILTERS: dict[str, str] = {
+    "": "All patients",
+    "wearing_off": "Possible wearing off",
+    "tdm": "Trough advisable or results to review",
+    "overdue": "Infusion overdue",
+}
+
+
+def _passes(flags: PatientFlags | None, wanted: str) -> bool:
+    if not wanted:
+        return True
+    if flags is None:
+        return False
+    return {
+        "wearing_off": flags.wearing_off,
+        "tdm": flags.tdm_attention,
+        "overdue": flags.overdue,
+    }[wanted]
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: ClinicDatabase, db_path: Path, today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        db: ClinicDatabase,
+        db_path: Path,
+        today: dt.date | None = None,
+        *,
+        settings: QSettings | None = None,
+        assess_clinic_on_start: bool = True,
+    ) -> None:
         super().__init__()
         self.db = db
         self.db_path = db_path
         self.today = today or dt.date.today()
+        self.settings = settings if settings is not None else QSettings()
         self.setWindowTitle(f"clinic_gui — {db_path.name}")
-        self.resize(1280, 800)
+        self.resize(1366, 800)
 
+        # -- left: the patient list ------------------------------------------------------------
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search MRN or name  (Ctrl+F)")
+        self.search.setAccessibleName("Search patients by MRN or name")
         self.search.setClearButtonEnabled(True)
+        self.indication_filter = QComboBox()
+        self.indication_filter.setAccessibleName("Filter by indication")
+        self.indication_filter.addItem("All indications", None)
+        for code, label in vocabulary().indications.items():
+            self.indication_filter.addItem(label, code)
+        self.flag_filter = QComboBox()
+        self.flag_filter.setAccessibleName("Filter by flag")
+        for key, label in FLAG_FILTERS.items():
+            self.flag_filter.addItem(label, key)
+        filters = QHBoxLayout()
+        filters.addWidget(self.indication_filter, 1)
+        filters.addWidget(self.flag_filter, 1)
         self.model = PatientListModel(today=self.today)
         self.table = QTableView()
+        self.table.setAccessibleName("Patient list")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.list_note = QLabel()
         self.list_note.setWordWrap(True)
-
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.search)
+        left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.list_note)
 
-        self.summary = PatientSummary()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.summary)
+        # -- centre: chart and worklist ------------------------------------------------------
+        self.chart = PatientSummary()
+        self.chart.setAccessibleName("Patient chart")
+        chart_scroll = QScrollArea()
+        chart_scroll.setWidgetResizable(True)
+        chart_scroll.setWidget(self.chart)
+        self.worklist = WorklistView(db_path, today=self.today)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(chart_scroll, "&Chart")
+        self.tabs.addTab(self.worklist, "&Worklist")
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([520, 760])
-        self.setCentralWidget(splitter)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([470, 900])
+        self.setCentralWidget(self.splitter)
+
+        self.db_label = QLabel(f"Database: {db_path}")
+        self.user_label = QLabel(f"User: {current_actor()}")
+        self.work_label = QLabel()
+        for label in (self.db_label, self.user_label, self.work_label):
+            self.statusBar().addPermanentWidget(label)
 
         self._build_menus()
         self.search.textChanged.connect(self.refresh_list)
         self.search.returnPressed.connect(self._open_first_match)
+        self.indication_filter.currentIndexChanged.connect(self.refresh_list)
+        self.flag_filter.currentIndexChanged.connect(self.refresh_list)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
-        self.table.activated.connect(self._on_current_row)
+        self.table.activated.connect(self._on_activated)
+        self.worklist.patient_activated.connect(self.show_patient)
+        self.worklist.overview_ready.connect(self._apply_overview)
+        self._restore_settings()
         self.refresh_list()
+        if assess_clinic_on_start:
+            QTimer.singleShot(0, self.refresh_worklist)
 
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -94,13 +164,44 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self._choose_export_target)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (self.import_action, self.export_action):
-            file_menu.addAction(action)
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        chart_action = QAction("&Chart", self, shortcut=QKeySequence("Ctrl+1"))
+        chart_action.triggered.connect(lambda: self.tabs.setCurrentIndex(0))
+        worklist_action = QAction("&Worklist", self, shortcut=QKeySequence("Ctrl+2"))
+        worklist_action.triggered.connect(lambda: self.tabs.setCurrentIndex(1))
+        refresh_action = QAction("&Refresh worklist and flags", self, shortcut=QKeySequence("F5"))
+        refresh_action.triggered.connect(self.refresh_worklist)
+        for action in (chart_action, worklist_action, refresh_action):
+            view_menu.addAction(action)
+
         find = QAction("Find patient", self, shortcut=QKeySequence.StandardKey.Find)
         find.triggered.connect(self.focus_search)
         self.addAction(find)
+
+    # -- settings ----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("main/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self._last_mrn = self.settings.value("main/last_patient", "", type=str)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/splitter", self.splitter.saveState())
+        self.settings.setValue("main/last_patient", self.current_mrn() or "")
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        super().closeEvent(event)
 
     # -- patient list ------------------------------------------------------------------------
     def focus_search(self) -> None:
@@ -108,24 +209,33 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def refresh_list(self) -> None:
-        current = self.current_mrn()
-        rows = search_patients(self.db, self.search.text(), limit=LIST_LIMIT)
+        current = self.current_mrn() or self._last_mrn
+        self._last_mrn = ""
+        rows = search_patients(
+            self.db,
+            self.search.text(),
+            indication=self.indication_filter.currentData(),
+            limit=LIST_LIMIT,
+        )
+        wanted = self.flag_filter.currentData() or ""
+        rows = [row for row in rows if _passes(self.model.flags_of(row.mrn), wanted)]
         self.model.set_rows(rows)
         total = count_patients(self.db)
+        filtered = bool(self.search.text().strip()) or self.indication_filter.currentIndex() > 0
         if len(rows) >= LIST_LIMIT:
             self.list_note.setText(f"Showing the first {LIST_LIMIT} matches; type more to narrow.")
-        elif self.search.text().strip():
+        elif filtered or wanted:
             self.list_note.setText(f"{len(rows)} of {total} patients match.")
         else:
             self.list_note.setText(f"{total} patients.")
-        self.statusBar().showMessage(f"Database: {self.db_path}   ·   {total} patients")
+        self.db_label.setText(f"Database: {self.db_path}  ·  {total} patients")
         row = self.model.row_of(current) if current else None
         if row is None and self.search.text().strip() and len(rows) == 1:
             row = 0  # a search that leaves one patient (a scanned MRN) opens them
         if row is not None:
             self.table.selectRow(row)
         else:
-            self.summary.show_nothing()
+            self.chart.show_nothing()
 
     def current_mrn(self) -> str | None:
         index = self.table.currentIndex()
@@ -134,17 +244,46 @@ class MainWindow(QMainWindow):
         return self.model.row_at(index.row()).mrn
 
     def open_patient(self, mrn: str) -> None:
-        self.summary.show_case(read_case(self.db, mrn), today=self.today)
+        self.chart.show_case(read_case(self.db, mrn), today=self.today)
+
+    def show_patient(self, mrn: str) -> None:
+        """Select the patient in the list (clearing filters that hide them) and show the chart."""
+        if self.model.row_of(mrn) is None:
+            self.search.clear()
+            self.indication_filter.setCurrentIndex(0)
+            self.flag_filter.setCurrentIndex(0)
+        row = self.model.row_of(mrn)
+        if row is not None:
+            self.table.selectRow(row)
+        else:
+            self.open_patient(mrn)
+        self.tabs.setCurrentIndex(0)
 
     def _on_current_row(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
         if index.isValid():
             self.open_patient(self.model.row_at(index.row()).mrn)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        self._on_current_row(index)
+        self.tabs.setCurrentIndex(0)
 
     def _open_first_match(self) -> None:
         if self.model.rowCount() == 0:
             return
         self.table.selectRow(0)
         self.table.setFocus()
+        self.tabs.setCurrentIndex(0)
+
+    # -- whole-clinic assessment -------------------------------------------------------------
+    def refresh_worklist(self) -> None:
+        self.work_label.setText("Assessing the clinic…")
+        self.worklist.refresh()
+
+    def _apply_overview(self, overview: ClinicOverview) -> None:
+        self.model.set_flags(overview.flags)
+        self.work_label.setText("")
+        if self.flag_filter.currentIndex() > 0:
+            self.refresh_list()
 
     # -- import / export ---------------------------------------------------------------------
     def import_case_file(self, path: Path) -> tuple[bool, str]:
@@ -160,9 +299,7 @@ class MainWindow(QMainWindow):
             return False, f"{path.name} was not imported; nothing was written.\n\n{exc}"
         self.search.clear()
         self.refresh_list()
-        row = self.model.row_of(case.patient.mrn)
-        if row is not None:
-            self.table.selectRow(row)
+        self.show_patient(case.patient.mrn)
         return True, f"Imported {case.patient.mrn} ({case.patient.name})."
 
     def export_case_file(self, mrn: str, path: Path) -> str:
@@ -179,6 +316,7 @@ class MainWindow(QMainWindow):
         ok, message = self.import_case_file(Path(name))
         if ok:
             self.statusBar().showMessage(message, 8000)
+            self.refresh_worklist()
         else:
             QMessageBox.warning(self, "Case not imported", message)
 

@@ -6,17 +6,25 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
 from clinic_gui.domain.history import age_years
 from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.domain.worklist import PatientFlags
 from clinic_gui.store.patients import PatientListRow
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("MRN", "Name", "Age", "Indication", "Last infusion")
-MRN, NAME, AGE, INDICATION, LAST_INFUSION = range(len(COLUMNS))
+COLUMNS = ("MRN", "Name", "Age", "Indication", "Last infusion", "Flags")
+MRN, NAME, AGE, INDICATION, LAST_INFUSION, FLAGS = range(len(COLUMNS))
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the PatientListRow itself
+
+_BADGE_TEXT = {
+    "overdue": "the next infusion is overdue",
+    "wearing off": "possible end-of-dose wearing off",
+    "TDM": "a trough level may help, or new drug-level results to review",
+}
 
 
 class PatientListModel(QAbstractTableModel):
@@ -24,11 +32,21 @@ class PatientListModel(QAbstractTableModel):
         super().__init__()
         self._rows: list[PatientListRow] = []
         self._today = today or dt.date.today()
+        self._flags: dict[str, PatientFlags] = {}
 
     def set_rows(self, rows: list[PatientListRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+    def set_flags(self, flags: dict[str, PatientFlags]) -> None:
+        """Badges from the last whole-clinic assessment (the worklist's background pass)."""
+        self._flags = dict(flags)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, FLAGS), self.index(len(self._rows) - 1, FLAGS))
+
+    def flags_of(self, mrn: str) -> PatientFlags | None:
+        return self._flags.get(mrn)
 
     def row_at(self, row: int) -> PatientListRow:
         return self._rows[row]
@@ -60,6 +78,15 @@ class PatientListModel(QAbstractTableModel):
             return self._display(patient, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == INDICATION:
             return vocabulary().indications.get(patient.indication, patient.indication)
+        if role == Qt.ItemDataRole.ToolTipRole and column == FLAGS:
+            flags = self._flags.get(patient.mrn)
+            if flags is None or not flags.badges:
+                return None
+            return "Support for the clinician, not a diagnosis: " + ", ".join(
+                _BADGE_TEXT[b] for b in flags.badges
+            )
+        if role == Qt.ItemDataRole.ForegroundRole and column == FLAGS:
+            return QBrush(QColor("#b00020"))
         if role == Qt.ItemDataRole.TextAlignmentRole and column == AGE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -73,6 +100,7 @@ class PatientListModel(QAbstractTableModel):
             return str(age_years(patient.birth_date, self._today))
         if column == INDICATION:
             return vocabulary().indication_short.get(patient.indication, patient.indication)
-        if patient.last_infusion is None:
-            return "none"
-        return patient.last_infusion.isoformat()
+        if column == LAST_INFUSION:
+            return patient.last_infusion.isoformat() if patient.last_infusion else "none"
+        flags = self._flags.get(patient.mrn)
+        return " · ".join(flags.badges) if flags else ""

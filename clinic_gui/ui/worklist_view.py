@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.domain.worklist import CATEGORIES, WorklistItem, build_worklist
+from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem, build_overview
 from clinic_gui.store.clinic import iter_cases
 from clinic_gui.store.connection import open_database
 from clinic_gui.ui.background import BackgroundTask
@@ -103,6 +103,7 @@ class WorklistModel(QAbstractTableModel):
 class WorklistView(QWidget):
     patient_activated = Signal(str)  # MRN
     refreshed = Signal(int)  # number of entries
+    overview_ready = Signal(object)  # ClinicOverview: flags for the patient list
 
     def __init__(self, db_path: Path, today: dt.date | None = None) -> None:
         super().__init__()
@@ -144,10 +145,10 @@ class WorklistView(QWidget):
             return
         path, today = self.db_path, self.today
 
-        def work() -> list[WorklistItem]:
+        def work() -> ClinicOverview:
             db = open_database(path, create=False)
             try:
-                return build_worklist(iter_cases(db), today)
+                return build_overview(iter_cases(db), today)
             finally:
                 db.close()
 
@@ -158,13 +159,15 @@ class WorklistView(QWidget):
         self.refresh_button.setEnabled(False)
         self.task.start()
 
-    def _show(self, items: list[WorklistItem]) -> None:
+    def _show(self, overview: ClinicOverview) -> None:
+        items = list(overview.items)
         self.model.set_items(items)
         self.table.sortByColumn(CATEGORY, Qt.SortOrder.AscendingOrder)
         counts = {key: sum(i.category == key for i in items) for key in CATEGORIES}
         summary = ", ".join(f"{label}: {counts[key]}" for key, label in CATEGORIES.items())
         self.status.setText(f"As of {self.today.isoformat()}. {summary}.")
         self.refresh_button.setEnabled(True)
+        self.overview_ready.emit(overview)
         self.refreshed.emit(len(items))
 
     def _failed(self, message: str) -> None:
