@@ -5,9 +5,13 @@ path (``labs[2].unit``) so a person can fix the file:
 
 1. structure, against ``resources/schema/clinic-case-1.schema.json`` (types, required
    fields, codes, date and time shapes);
-2. meaning, here: real calendar dates, nothing dated in the future or before birth,
-   units accepted for each lab test, plausible ranges from ``resources/vocabulary.json``,
-   an infusion ending after it starts, enough vials for the dose.
+2. meaning, by the checks of one record in ``validation`` (the same checks guard an
+   entry typed into the app): nothing dated in the future or before birth, units
+   accepted for each lab test, plausible ranges from ``resources/vocabulary.json``, an
+   infusion ending after it starts, enough vials for the dose. ``check_case`` runs them
+   over the case and puts each record's place in front of its problems.
+
+Real calendar dates are checked while reading, where the text of the date is at hand.
 
 Field names in the file are the dataclass field names in ``records``; writing omits
 empty optional fields and keeps dates, times and date-times in the form they were read.
@@ -18,16 +22,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import re
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from clinic_gui.domain import records as r
-from clinic_gui.domain.dosing import vial_mg
-from clinic_gui.domain.formatting import fmt_number
-from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.domain.validation import (
+    CONTROL_CHARACTER,
+    SCHEMA_FILE,
+    check_diary_entry,
+    check_infusion,
+    check_lab_result,
+    check_patient,
+    check_regimen,
+    check_weight,
+    has_control_character,
+)
 from clinic_gui.resources import load_json
 
 FORMAT = "clinic-case/1"
@@ -72,7 +84,7 @@ def parse_case(data: Any, *, today: dt.date | None = None) -> r.Case:
 def _validator() -> Any:
     import jsonschema
 
-    schema = load_json("schema", "clinic-case-1.schema.json")
+    schema = load_json(*SCHEMA_FILE)
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -180,12 +192,11 @@ def _convert_scalar(hint: Any, value: Any) -> Any:
         return float(value)
     if hint is int:
         return int(value)
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise ValueError("contains a control character (only tab and line breaks are allowed)")
+    if isinstance(value, str) and has_control_character(value):
+        raise ValueError(CONTROL_CHARACTER)
     return value
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -213,154 +224,34 @@ def parse_datetime(text: str) -> dt.datetime:
 # ---------------------------------------------------------------------------------------------
 # Meaning
 
-
-def _ranges() -> dict[str, tuple[float, float]]:
-    return vocabulary().ranges
-
-
-# (record type, field) -> (range key in vocabulary.json, unit shown in messages)
-_RANGE_CHECKS: dict[tuple[type, str], tuple[str, str]] = {
-    (r.Patient, "height_cm"): ("height_cm", "cm"),
-    (r.Weight, "kg"): ("weight_kg", "kg"),
-    (r.Regimen, "dose_mg_per_kg"): ("dose_mg_per_kg", "mg/kg"),
-    (r.Regimen, "interval_weeks"): ("interval_weeks", "weeks"),
-    (r.Infusion, "dose_mg"): ("dose_mg", "mg"),
-    (r.Infusion, "weight_kg"): ("weight_kg", "kg"),
-    (r.Infusion, "vials"): ("vials", "vials"),
-    (r.Infusion, "symptoms_days_before"): ("symptoms_days_before", "days"),
-    (r.VitalSigns, "systolic_mmhg"): ("systolic_mmhg", "mmHg"),
-    (r.VitalSigns, "diastolic_mmhg"): ("diastolic_mmhg", "mmHg"),
-    (r.VitalSigns, "pulse_bpm"): ("pulse_bpm", "/min"),
-    (r.VitalSigns, "temperature_c"): ("temperature_c", "°C"),
-    (r.VitalSigns, "respiratory_rate"): ("respiratory_rate", "/min"),
-    (r.VitalSigns, "spo2_pct"): ("spo2_pct", "%"),
-    (r.DiaryEntry, "symptom_score"): ("score_0_10", ""),
-    (r.DiaryEntry, "patient_global"): ("score_0_10", ""),
-    (r.DiaryEntry, "morning_stiffness_min"): ("morning_stiffness_min", "min"),
-    **{(r.Basdai, f"q{i}"): ("score_0_10", "") for i in range(1, 7)},
-    (r.HarveyBradshawItems, "wellbeing"): ("hbi_wellbeing", ""),
-    (r.HarveyBradshawItems, "abdominal_pain"): ("hbi_abdominal_pain", ""),
-    (r.HarveyBradshawItems, "liquid_stools"): ("hbi_liquid_stools", ""),
-    (r.HarveyBradshawItems, "abdominal_mass"): ("hbi_abdominal_mass", ""),
-    (r.HarveyBradshawItems, "complications"): ("hbi_complications", ""),
-    (r.PartialMayoItems, "stool_frequency"): ("mayo_subscore", ""),
-    (r.PartialMayoItems, "rectal_bleeding"): ("mayo_subscore", ""),
-    (r.PartialMayoItems, "physician_global"): ("mayo_subscore", ""),
-    (r.JointAssessment, "tender_joints"): ("joint_count_28", ""),
-    (r.JointAssessment, "swollen_joints"): ("joint_count_28", ""),
-    (r.JointAssessment, "global_health_mm"): ("global_health_mm", "mm"),
-    (r.JointAssessment, "evaluator_global"): ("score_0_10", ""),
-}
-
-
-def range_problems(record: Any, path: str) -> list[str]:
-    """Plausible-range problems of one record and the records nested in it."""
-    problems: list[str] = []
-    for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        where = f"{path}.{f.name}"
-        if dataclasses.is_dataclass(value):
-            problems += range_problems(value, where)
-        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
-            for i, item in enumerate(value):
-                problems += range_problems(item, f"{where}[{i}]")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            check = _RANGE_CHECKS.get((type(record), f.name))
-            if check:
-                low, high = _ranges()[check[0]]
-                if not low <= value <= high:
-                    unit = f" {check[1]}" if check[1] else ""
-                    problems.append(
-                        f"{where}: {fmt_number(value)}{unit} is outside the accepted range "
-                        f"{fmt_number(low)} to {fmt_number(high)}{unit}"
-                    )
-    return problems
+# The list fields of a case and the check of one of their entries, in reporting order.
+_ENTRY_CHECKS: tuple[tuple[str, Callable[..., list[str]]], ...] = (
+    ("weights", check_weight),
+    ("regimens", check_regimen),
+    ("infusions", check_infusion),
+    ("diary", check_diary_entry),
+    ("labs", check_lab_result),
+)
 
 
 def check_case(case: r.Case, *, today: dt.date) -> list[str]:
     """Every problem of meaning in a structurally valid case, as 'path: message'."""
-    vocab = vocabulary()
-    p = case.patient
-    problems = range_problems(p, "patient")
-    for name in ("mrn", "name"):
-        if not getattr(p, name).strip():
-            problems.append(f"patient.{name}: must not be blank")
-    if p.nyha_class is not None and not 1 <= p.nyha_class <= 4:
-        problems.append(f"patient.nyha_class: {p.nyha_class} is not a NYHA class (1 to 4)")
-    if p.birth_date > today:
-        problems.append(f"patient.birth_date: {p.birth_date} is in the future")
-    if p.birth_date.year < 1900:
-        problems.append(f"patient.birth_date: {p.birth_date} is before 1900")
+    return _under("patient", check_patient(case.patient, today=today)) + check_entries(
+        case, today=today
+    )
 
-    def dated(path: str, day: dt.date, *, future_ok: bool = False) -> None:
-        if day < p.birth_date:
-            problems.append(f"{path}: {day} is before the birth date {p.birth_date}")
-        if not future_ok and day > today:
-            problems.append(f"{path}: {day} is in the future (today is {today})")
 
-    for i, w in enumerate(case.weights):
-        problems += range_problems(w, f"weights[{i}]")
-        dated(f"weights[{i}].date", w.date)
-    for i, reg in enumerate(case.regimens):
-        problems += range_problems(reg, f"regimens[{i}]")
-        dated(f"regimens[{i}].start_date", reg.start_date, future_ok=True)
-    for i, inf in enumerate(case.infusions):
-        path = f"infusions[{i}]"
-        problems += range_problems(inf, path)
-        dated(f"{path}.date", inf.date)
-        if inf.start_time and inf.end_time and inf.end_time <= inf.start_time:
-            problems.append(
-                f"{path}.end_time: {inf.end_time:%H:%M} is not after "
-                f"the start {inf.start_time:%H:%M}"
-            )
-        if (
-            inf.vials is not None
-            and vocab.product_routes.get(inf.product) == "iv"
-            and inf.vials * vial_mg() < inf.dose_mg
-        ):
-            problems.append(
-                f"{path}.vials: {inf.vials} x {vial_mg()} mg vials cannot hold "
-                f"{fmt_number(inf.dose_mg)} mg"
-            )
-        if inf.symptoms_days_before is not None and inf.symptoms_returned_before is not True:
-            problems.append(
-                f"{path}.symptoms_days_before: given, but symptoms_returned_before is not true"
-            )
-    for i, d in enumerate(case.diary):
-        problems += range_problems(d, f"diary[{i}]")
-        dated(f"diary[{i}].date", d.date)
-    for i, lab in enumerate(case.labs):
-        problems += _lab_problems(lab, f"labs[{i}]")
-        dated(f"labs[{i}].sampled_at", lab.sample_date)
+def check_entries(case: r.Case, *, today: dt.date) -> list[str]:
+    """The problems of every list entry, each checked against the case's patient."""
+    problems: list[str] = []
+    for name, check in _ENTRY_CHECKS:
+        for i, entry in enumerate(getattr(case, name)):
+            problems += _under(f"{name}[{i}]", check(entry, case.patient, today=today))
     return problems
 
 
-def _lab_problems(lab: r.LabResult, path: str) -> list[str]:
-    test = vocabulary().lab_tests[lab.test]
-    problems = []
-    if test.match_unit(lab.unit) is None:
-        problems.append(
-            f"{path}.unit: {lab.unit!r} is not an accepted unit for {lab.test} "
-            f"(accepted: {', '.join(test.units)})"
-        )
-    if lab.value < 0:
-        problems.append(f"{path}.value: {fmt_number(lab.value)} is negative")
-    canonical = test.to_canonical(lab.value, lab.unit)
-    if (
-        canonical is not None
-        and test.plausible_max_canonical is not None
-        and canonical > test.plausible_max_canonical
-    ):
-        problems.append(
-            f"{path}.value: {fmt_number(lab.value)} {lab.unit} is implausibly high for "
-            f"{lab.test} (more than {fmt_number(test.plausible_max_canonical)} "
-            f"{test.canonical_unit}); check the value and unit"
-        )
-    if lab.lloq is not None and lab.lloq < 0:
-        problems.append(f"{path}.lloq: {fmt_number(lab.lloq)} is negative")
-    if lab.interpretation is not None and lab.test != "anti_infliximab_antibody":
-        problems.append(f"{path}.interpretation: only anti_infliximab_antibody results carry one")
-    return problems
+def _under(path: str, problems: list[str]) -> list[str]:
+    return [f"{path}.{problem}" for problem in problems]
 
 
 # ---------------------------------------------------------------------------------------------

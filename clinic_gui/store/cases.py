@@ -1,10 +1,16 @@
-"""Whole-patient reads and writes: a case in, a case out, each in one transaction."""
+"""Whole-patient reads and writes: a case in, a case out, each in one transaction.
+
+The row-level helpers below (stamps, one record in, rows voided, a case read with its row
+ids) are shared with ``entries`` and ``chart``; they expect the caller to hold the
+transaction.
+"""
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -35,6 +41,19 @@ def patient_id(db: Database, mrn: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+def patient_row(db: Database, mrn: str) -> dict[str, Any]:
+    """The patient's row, or PatientNotFound."""
+    rows = list(db.query("SELECT * FROM patient WHERE mrn = ?", [mrn]))
+    if not rows:
+        raise PatientNotFound(f"no patient with MRN {mrn!r} in this database")
+    return rows[0]
+
+
+def creation_stamp(actor: str | None) -> dict[str, str]:
+    """``created_at``/``created_by`` for rows written now by ``actor`` (default: the OS user)."""
+    return {"created_at": utc_now(), "created_by": actor or current_actor()}
+
+
 def insert_case(
     db: Database, case: r.Case, *, actor: str | None = None, replace: bool = False
 ) -> int:
@@ -44,7 +63,7 @@ def insert_case(
     every current clinical row of theirs is voided with the reason "replaced by case
     import" before the case's rows are added: nothing is deleted.
     """
-    stamp = {"created_at": utc_now(), "created_by": actor or current_actor()}
+    stamp = creation_stamp(actor)
     with write_transaction(db):
         existing = patient_id(db, case.patient.mrn)
         if existing is not None and not replace:
@@ -53,8 +72,7 @@ def insert_case(
                 "database (use --replace to supersede their record)"
             )
         if existing is None:
-            inserted = db.table("patient").insert({**to_row(case.patient), **stamp})
-            pid = int(typing.cast(int, inserted.last_pk))
+            pid = insert_record(db, "patient", case.patient, {}, stamp)
         else:
             pid = existing
             void_patient_rows(db, pid, reason="replaced by case import", actor=stamp["created_by"])
@@ -87,7 +105,7 @@ def insert_rows(
             rows = buffers[table]
             for record in getattr(case, attr):
                 if table == "infusion" and record.vitals:
-                    _insert_infusion_with_vitals(db, pid, record, stamp)
+                    insert_infusion(db, pid, record, stamp)
                 else:
                     rows.append((*row_values(record), *tail))
             if len(rows) >= batch:
@@ -108,63 +126,108 @@ def _insert_many(
     db.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
 
 
-def _insert_infusion_with_vitals(
-    db: Database, pid: int, infusion: r.Infusion, stamp: dict[str, str]
+def insert_record(
+    db: Database, table: str, record: Any, links: dict[str, int], stamp: dict[str, str]
+) -> int:
+    """Insert one record's row (``links``: its parent ids, e.g. ``patient_id``); its new id."""
+    inserted = db.table(table).insert({**to_row(record), **links, **stamp})
+    return int(typing.cast(int, inserted.last_pk))
+
+
+def insert_infusion(db: Database, pid: int, infusion: r.Infusion, stamp: dict[str, str]) -> int:
+    """Insert an infusion and its vital-sign rows; the infusion's new id."""
+    infusion_id = insert_record(db, "infusion", infusion, {"patient_id": pid}, stamp)
+    if infusion.vitals:
+        db.table("vital_sign").insert_all(
+            {**to_row(v), "infusion_id": infusion_id, **stamp} for v in infusion.vitals
+        )
+    return infusion_id
+
+
+def void_rows(
+    db: Database,
+    table: str,
+    where: str,
+    params: Sequence[Any],
+    *,
+    reason: str,
+    actor: str,
+    now: str,
 ) -> None:
-    infusion_id = (
-        db.table("infusion").insert({**to_row(infusion), "patient_id": pid, **stamp}).last_pk
-    )
-    db.table("vital_sign").insert_all(
-        {**to_row(v), "infusion_id": infusion_id, **stamp} for v in infusion.vitals
+    """Void the current rows of ``table`` matching ``where``: kept, with who, when and why."""
+    db.execute(
+        f"UPDATE {table} SET voided_at = ?, voided_by = ?, void_reason = ? "
+        f"WHERE voided_at IS NULL AND ({where})",
+        [now, actor, reason, *params],
     )
 
 
 def void_patient_rows(db: Database, pid: int, *, reason: str, actor: str) -> None:
     now = utc_now()
     for table, *_ in CASE_TABLES:
-        db.execute(
-            f"UPDATE {table} SET voided_at = ?, voided_by = ?, void_reason = ? "
-            "WHERE patient_id = ? AND voided_at IS NULL",
-            [now, actor, reason, pid],
-        )
-    db.execute(
-        "UPDATE vital_sign SET voided_at = ?, voided_by = ?, void_reason = ? "
-        "WHERE voided_at IS NULL AND infusion_id IN (SELECT id FROM infusion WHERE patient_id = ?)",
-        [now, actor, reason, pid],
+        void_rows(db, table, "patient_id = ?", [pid], reason=reason, actor=actor, now=now)
+    void_rows(
+        db,
+        "vital_sign",
+        "infusion_id IN (SELECT id FROM infusion WHERE patient_id = ?)",
+        [pid],
+        reason=reason,
+        actor=actor,
+        now=now,
     )
+
+
+class StoredCase(NamedTuple):
+    """A patient's current record and the row id of every entry in it (``chart`` shows it)."""
+
+    patient_id: int
+    case: r.Case
+    # Case list field -> row ids, in the order of the case's list.
+    ids: dict[str, tuple[int, ...]]
+    # Per infusion, the row ids of its vital signs in the order of ``Infusion.vitals``.
+    vital_ids: tuple[tuple[int, ...], ...]
 
 
 def read_case(db: Database, mrn: str) -> r.Case:
     """The patient's current (non-voided) record, lists in date order."""
-    rows = list(db.query("SELECT * FROM patient WHERE mrn = ?", [mrn]))
-    if not rows:
-        raise PatientNotFound(f"no patient with MRN {mrn!r} in this database")
-    pid = rows[0]["id"]
+    return read_stored_case(db, mrn).case
+
+
+def read_stored_case(db: Database, mrn: str) -> StoredCase:
+    """``read_case`` together with the patient's id and every entry's row id."""
+    patient = patient_row(db, mrn)
+    pid = patient["id"]
     lists: dict[str, tuple[Any, ...]] = {}
+    ids: dict[str, tuple[int, ...]] = {}
+    vital_ids: tuple[tuple[int, ...], ...] = ()
     for table, cls, attr, date_column in CASE_TABLES:
-        records = db.query(
-            f"SELECT * FROM {table} WHERE patient_id = ? AND voided_at IS NULL "
-            f"ORDER BY {date_column}, id",
-            [pid],
+        rows = list(
+            db.query(
+                f"SELECT * FROM {table} WHERE patient_id = ? AND voided_at IS NULL "
+                f"ORDER BY {date_column}, id",
+                [pid],
+            )
         )
+        ids[attr] = tuple(row["id"] for row in rows)
         if table == "infusion":
-            lists[attr] = tuple(_infusion_from_row(db, row) for row in records)
+            read = [_infusion_from_row(db, row) for row in rows]
+            lists[attr] = tuple(infusion for infusion, _ in read)
+            vital_ids = tuple(vitals for _, vitals in read)
         else:
-            lists[attr] = tuple(from_row(cls, row) for row in records)
-    return r.Case(patient=from_row(r.Patient, rows[0]), **lists)
+            lists[attr] = tuple(from_row(cls, row) for row in rows)
+    case = r.Case(patient=from_row(r.Patient, patient), **lists)
+    return StoredCase(pid, case, ids, vital_ids)
 
 
-def _infusion_from_row(db: Database, row: dict[str, Any]) -> r.Infusion:
+def _infusion_from_row(db: Database, row: dict[str, Any]) -> tuple[r.Infusion, tuple[int, ...]]:
     infusion: r.Infusion = from_row(r.Infusion, row)
-    vitals = tuple(
-        from_row(r.VitalSigns, v)
-        for v in db.query(
+    rows = list(
+        db.query(
             "SELECT * FROM vital_sign WHERE infusion_id = ? AND voided_at IS NULL ORDER BY id",
             [row["id"]],
         )
     )
-    if not vitals:
-        return infusion
-    from dataclasses import replace
-
-    return replace(infusion, vitals=vitals)
+    if not rows:
+        return infusion, ()
+    vitals = tuple(from_row(r.VitalSigns, v) for v in rows)
+    return replace(infusion, vitals=vitals), tuple(v["id"] for v in rows)
