@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASES
+from conftest import CASES, snapshot
 from PySide6.QtCore import QSettings, Qt
 
 from clinic_gui.domain.case_file import parse_case
-from clinic_gui.store.cases import insert_case
+from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.ui.main_window import FLAG_FILTERS, MainWindow
 from clinic_gui.ui.patient_list_model import PatientListModel
 
@@ -180,3 +180,49 @@ def test_window_state_and_last_patient_are_restored(
     assert again.current_mrn() == "AS-0001"
     assert again.splitter.sizes()[0] == sizes[0]  # the patient list keeps its width
     assert again.settings.value("main/geometry") is not None
+
+
+def test_record_infusion_through_the_dialog(qtbot: Any, window: MainWindow, db: Any) -> None:
+    window.show_patient("AS-0001")
+    assert window.record_actions["infusion"].isEnabled()
+    before = len(read_case(db, "AS-0001").infusions)
+    dialog = window.open_entry_dialog("infusion")
+    assert dialog is not None and dialog.isVisible()
+    dialog.widgets["lot"].setText("L9999")
+    assert dialog.try_save()
+    after = read_case(db, "AS-0001")
+    assert len(after.infusions) == before + 1
+    newest = after.infusions[-1]
+    assert (newest.date, newest.dose_mg, newest.vials, newest.lot) == (TODAY, 412, 5, "L9999")
+    assert window.current_mrn() == "AS-0001"
+
+
+def test_an_invalid_entry_writes_nothing(
+    qtbot: Any, window: MainWindow, db: Any, db_path: Path
+) -> None:
+    window.show_patient("CD-0101")
+    before = snapshot(db_path)
+    dialog = window.open_entry_dialog("weight")
+    assert dialog is not None
+    dialog.widgets["kg"].setText("0")
+    assert not dialog.try_save()
+    assert dialog.isVisible()
+    assert snapshot(db_path) == before
+
+
+def test_new_patient_is_saved_listed_and_opened(qtbot: Any, window: MainWindow, db: Any) -> None:
+    dialog = window.open_entry_dialog("patient")
+    assert dialog is not None
+    dialog.widgets["mrn"].setText("NEW-1")
+    dialog.widgets["name"].setText("Nora New")
+    dialog.widgets["birth_date"].setText("1990-06-01")
+    assert dialog.try_save()
+    assert window.current_mrn() == "NEW-1"
+    assert window.chart.title.text() == "Nora New"
+    duplicate = window.open_entry_dialog("patient")
+    assert duplicate is not None
+    duplicate.widgets["mrn"].setText("NEW-1")
+    duplicate.widgets["name"].setText("Someone Else")
+    duplicate.widgets["birth_date"].setText("1991-01-01")
+    assert not duplicate.try_save()
+    assert "already in this database" in duplicate.errors["mrn"].text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
@@ -29,14 +30,31 @@ from PySide6.QtWidgets import (
 from clinic_gui.domain.case_file import CaseFileError, case_to_json, parse_case
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import ClinicOverview, PatientFlags
+from clinic_gui.store import entries
 from clinic_gui.store.cases import DuplicatePatient, insert_case, read_case
 from clinic_gui.store.connection import ClinicDatabase, current_actor
 from clinic_gui.store.patients import count_patients, search_patients
+from clinic_gui.ui.dialogs.diary_dialog import DiaryDialog
+from clinic_gui.ui.dialogs.form import RecordForm
+from clinic_gui.ui.dialogs.infusion_dialog import InfusionDialog
+from clinic_gui.ui.dialogs.lab_dialog import LabDialog
+from clinic_gui.ui.dialogs.patient_dialog import PatientDialog
+from clinic_gui.ui.dialogs.regimen_dialog import RegimenDialog
+from clinic_gui.ui.dialogs.weight_dialog import WeightDialog
 from clinic_gui.ui.patient_list_model import PatientListModel
 from clinic_gui.ui.patient_summary import PatientSummary
 from clinic_gui.ui.worklist_view import WorklistView
 
 LIST_LIMIT = 1000
+
+# The store function that saves each kind of entry (one transaction each).
+_ENTRY_WRITERS: dict[str, Callable[..., object]] = {
+    "infusion": entries.record_infusion,
+    "weight": entries.add_weight,
+    "diary": entries.add_diary_entry,
+    "lab": entries.add_lab_result,
+    "regimen": entries.add_regimen,
+}
 
 # Patient-list filters on the flags of the last whole-clinic assessment.
 FLAG_FILTERS: dict[str, str] = {
@@ -158,6 +176,12 @@ class MainWindow(QMainWindow):
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.new_patient_action = QAction(
+            "&New patient…", self, shortcut=QKeySequence.StandardKey.New
+        )
+        self.new_patient_action.triggered.connect(lambda: self.open_entry_dialog("patient"))
+        file_menu.addAction(self.new_patient_action)
+        file_menu.addSeparator()
         self.import_action = QAction("&Import case…", self, shortcut=QKeySequence("Ctrl+I"))
         self.import_action.triggered.connect(self._choose_case_to_import)
         self.export_action = QAction("&Export case…", self, shortcut=QKeySequence("Ctrl+E"))
@@ -168,6 +192,22 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+
+        record_menu = self.menuBar().addMenu("&Record")
+        self.record_actions: dict[str, QAction] = {}
+        for kind, text, keys in (
+            ("infusion", "Record &infusion…", "Ctrl+R"),
+            ("weight", "Record &weight…", "Ctrl+Shift+W"),
+            ("diary", "Add &diary entry…", "Ctrl+D"),
+            ("lab", "Add &lab result…", "Ctrl+L"),
+            ("regimen", "Change &regimen…", "Ctrl+Shift+R"),
+            ("edit_patient", "&Edit patient details…", "Ctrl+Shift+E"),
+        ):
+            action = QAction(text, self, shortcut=QKeySequence(keys))
+            action.triggered.connect(lambda _checked=False, k=kind: self.open_entry_dialog(k))
+            action.setEnabled(False)
+            record_menu.addAction(action)
+            self.record_actions[kind] = action
 
         view_menu = self.menuBar().addMenu("&View")
         chart_action = QAction("&Chart", self, shortcut=QKeySequence("Ctrl+1"))
@@ -244,7 +284,63 @@ class MainWindow(QMainWindow):
         return self.model.row_at(index.row()).mrn
 
     def open_patient(self, mrn: str) -> None:
-        self.chart.show_case(read_case(self.db, mrn), today=self.today)
+        self.open_case = read_case(self.db, mrn)
+        self.chart.show_case(self.open_case, today=self.today)
+        for action in self.record_actions.values():
+            action.setEnabled(True)
+
+    # -- data entry --------------------------------------------------------------------------
+    def open_entry_dialog(self, kind: str) -> RecordForm | None:
+        """Open a data-entry dialog (non-blocking); a save is one transaction, then refresh."""
+        mrn = self.current_mrn() if kind != "patient" else None
+        if kind != "patient" and mrn is None:
+            QMessageBox.information(self, "Record", "Open a patient first (Ctrl+F to search).")
+            return None
+        case = read_case(self.db, mrn) if mrn else None
+        actor = current_actor()
+        today = self.today
+        db = self.db
+        dialog: RecordForm
+        if kind == "patient":
+            dialog = PatientDialog(
+                today=today,
+                save=lambda p: entries.add_patient(db, p, actor=actor, today=today),
+                parent=self,
+            )
+        elif kind == "edit_patient":
+            assert case is not None and mrn is not None
+            dialog = PatientDialog(
+                today=today,
+                patient=case.patient,
+                save=lambda p: entries.update_patient(db, mrn, p, actor=actor, today=today),
+                parent=self,
+            )
+        else:
+            assert case is not None and mrn is not None
+            write = _ENTRY_WRITERS[kind]
+
+            def save(record: object) -> object:
+                return write(db, mrn, record, actor=actor, today=today)
+
+            dialog = {
+                "infusion": lambda: InfusionDialog(case, today=today, nurse=actor, save=save),
+                "weight": lambda: WeightDialog(case, today=today, save=save),
+                "diary": lambda: DiaryDialog(case, today=today, save=save),
+                "lab": lambda: LabDialog(case, today=today, save=save),
+                "regimen": lambda: RegimenDialog(case, today=today, ordered_by=actor, save=save),
+            }[kind]()
+            dialog.setParent(self, dialog.windowFlags())
+        dialog.accepted.connect(lambda: self._after_entry(kind, dialog))
+        dialog.open()
+        return dialog
+
+    def _after_entry(self, kind: str, dialog: RecordForm) -> None:
+        record = dialog.last_record
+        mrn = getattr(record, "mrn", None) if kind in ("patient", "edit_patient") else None
+        self.refresh_list()
+        self.show_patient(mrn or self.current_mrn() or "")
+        self.statusBar().showMessage(f"Saved: {dialog.windowTitle()}.", 8000)
+        self.refresh_worklist()
 
     def show_patient(self, mrn: str) -> None:
         """Select the patient in the list (clearing filters that hide them) and show the chart."""

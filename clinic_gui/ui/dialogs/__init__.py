@@ -1,0 +1,1 @@
+"""Data-entry dialogs for nurses and physicians, all built on ``form.RecordForm``."""
