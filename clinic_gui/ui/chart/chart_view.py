@@ -1,0 +1,304 @@
+"""One patient's chart: a header, the dosing history on the left, recommendations on the right.
+
+``show_case(case, today)`` runs ``assess(case, today)`` once and hands the result to every
+part; nothing here works anything out for itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_gui.domain import records as r
+from clinic_gui.domain.assessment import Assessment, assess
+from clinic_gui.domain.formatting import fmt_number, fmt_quantity
+from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
+from clinic_gui.ui.chart.history_model import DATE, SORT_ROLE, DosingHistoryModel
+from clinic_gui.ui.chart.recommendation_panel import RecommendationPanel
+
+NYHA = ("I", "II", "III", "IV")
+
+
+class ElidedLabel(QLabel):
+    """One line ending in "…" when narrow (full text in the tooltip): never widens the chart."""
+
+    MIN_CHARS = 12
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self) -> QSize:
+        width = self.fontMetrics().averageCharWidth() * self.MIN_CHARS
+        return QSize(width, super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._update_tooltip()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_tooltip()
+
+    def elided_text(self) -> str:
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width()
+        )
+
+    def _update_tooltip(self) -> None:
+        self.setToolTip(self.text() if self.elided_text() != self.text() else "")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setFont(self.font())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.contentsRect(), align, self.elided_text())
+
+
+class ChartView(QWidget):
+    """The chart of the patient shown; ``tabs`` and ``set_timeline`` take other people's views."""
+
+    def __init__(self, parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Patient chart")
+        self.today = today or dt.date.today()
+        self.case: r.Case | None = None
+        self.assessment: Assessment | None = None
+        self._timeline: QWidget | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self._build_header())
+
+        # Left: an optional timeline above the tabs; the first tab is the dosing history.
+        self.history_model = DosingHistoryModel()
+        self.history_proxy = QSortFilterProxyModel(self)
+        self.history_proxy.setSourceModel(self.history_model)
+        self.history_proxy.setSortRole(SORT_ROLE)
+        self.history_table = QTableView()
+        self.history_table.setModel(self.history_proxy)
+        self.history_table.setAccessibleName("Dosing history table")
+        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history_table.setAlternatingRowColors(True)
+        self.history_table.setWordWrap(False)
+        self.history_table.verticalHeader().hide()
+        self.history_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.history_table.horizontalHeader().setStretchLastSection(True)
+        self.history_table.verticalHeader().setDefaultSectionSize(
+            self.history_table.fontMetrics().height() + 8
+        )
+        self.history_table.setSortingEnabled(True)
+        self.history_table.sortByColumn(DATE, Qt.SortOrder.DescendingOrder)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Patient record tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.history_table, "Dosing history")
+
+        self.timeline_slot = QWidget()
+        self.timeline_slot.setAccessibleName("Timeline")
+        self._timeline_layout = QVBoxLayout(self.timeline_slot)
+        self._timeline_layout.setContentsMargins(0, 0, 0, 0)
+        self.timeline_slot.setVisible(False)
+
+        self.left = QSplitter(Qt.Orientation.Vertical)
+        self.left.setChildrenCollapsible(False)
+        self.left.addWidget(self.timeline_slot)
+        self.left.addWidget(self.tabs)
+        self.left.setStretchFactor(0, 1)
+        self.left.setStretchFactor(1, 1)
+
+        self.panel = RecommendationPanel()
+        # Beyond about 120 characters a line is hard to read: wide screens give the rest to
+        # the history and the timeline.
+        self.panel.setMaximumWidth(self.panel.fontMetrics().averageCharWidth() * 120)
+        self.proposal_field = self.panel.proposal_field
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.left)
+        self.splitter.addWidget(self.panel)
+        # The panel carries more text than the history table: give it three fifths.
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([400, 600])
+        layout.addWidget(self.splitter, 1)
+        self.clear()
+
+    # -- header ------------------------------------------------------------------------------
+    def _build_header(self) -> QFrame:
+        header = QFrame()
+        header.setObjectName("chartHeader")
+        header.setAccessibleName("Patient header")
+        header.setFrameShape(QFrame.Shape.StyledPanel)
+        self.header = header
+        grid = QGridLayout(header)
+        grid.setContentsMargins(10, 6, 10, 6)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
+
+        self.name_label = ElidedLabel()
+        self.name_label.setAccessibleName("Patient name")
+        self.name_label.setFont(scaled_font(self.font(), 1.4, bold=True))
+        grid.addWidget(self.name_label, 0, 0)
+
+        badges = QHBoxLayout()
+        badges.setSpacing(6)
+        self.wearing_off_badge = QLabel("Possible wearing off")
+        self.wearing_off_badge.setAccessibleName("Wearing-off flag")
+        self.wearing_off_badge.setStyleSheet(badge_css("flagged"))
+        self.tdm_badge = QLabel()
+        self.tdm_badge.setAccessibleName("TDM decision row")
+        self.tdm_badge.setStyleSheet(badge_css("flagged"))
+        for badge in (self.wearing_off_badge, self.tdm_badge):
+            badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            badges.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
+        # The name takes the room the flags leave (wrapping a long name); flags sit top right.
+        grid.addLayout(badges, 0, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(0, 1)
+
+        self.details_label = self._header_line("Patient details")
+        self.regimen_label = self._header_line("Current regimen")
+        self.next_due_label = self._header_line("Next infusion due")
+        grid.addWidget(self.details_label, 1, 0, 1, 2)
+        grid.addWidget(self.regimen_label, 2, 0, 1, 2)
+        grid.addWidget(self.next_due_label, 3, 0, 1, 2)
+        return header
+
+    @staticmethod
+    def _header_line(name: str) -> QLabel:
+        label = QLabel()
+        label.setAccessibleName(name)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    # -- public ------------------------------------------------------------------------------
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab beside "Dosing history"; returns its index."""
+        return self.tabs.addTab(widget, title)
+
+    def set_timeline(self, widget: QWidget | None) -> QWidget | None:
+        """Put ``widget`` above the history tabs (None empties the slot); returns the old one."""
+        old = self._timeline
+        if old is not None:
+            self._timeline_layout.removeWidget(old)
+            old.setParent(None)
+        self._timeline = widget
+        if widget is not None:
+            self._timeline_layout.addWidget(widget)
+        self.timeline_slot.setVisible(widget is not None)
+        return old
+
+    @property
+    def timeline(self) -> QWidget | None:
+        return self._timeline
+
+    def clear(self) -> None:
+        self.case = None
+        self.assessment = None
+        self.name_label.setText("No patient selected")
+        for label in (self.details_label, self.regimen_label, self.next_due_label):
+            label.clear()
+            label.setVisible(False)
+        self.wearing_off_badge.setVisible(False)
+        self.tdm_badge.setVisible(False)
+        self.history_model.clear()
+        self.panel.clear()
+
+    def show_case(self, case: r.Case, today: dt.date | None = None) -> Assessment:
+        """Assess ``case`` as of ``today`` (default: the view's) and show everything."""
+        if today is not None:
+            self.today = today
+        assessment = assess(case, self.today)
+        self.case = case
+        self.assessment = assessment
+        self._fill_header(assessment)
+        self.history_model.set_case(case, as_of=self.today)  # the proxy keeps its sort
+        self.panel.show_assessment(assessment)
+        return assessment
+
+    # -- filling -----------------------------------------------------------------------------
+    def _fill_header(self, a: Assessment) -> None:
+        p = a.case.patient
+        vocab = vocabulary()
+        self.name_label.setText(p.name)
+        parts = [
+            f"MRN {p.mrn}",
+            f"{a.age_years} years",
+            p.sex,
+            vocab.indications.get(p.indication, p.indication),
+        ]
+        if p.nyha_class:
+            parts.append(f"heart failure NYHA class {NYHA[p.nyha_class - 1]}")
+        if a.weight is not None:
+            parts.append(f"{fmt_quantity(a.weight.kg, 'kg')} on {a.weight.date.isoformat()}")
+        else:
+            parts.append("no weight recorded")
+        self.details_label.setText("  ·  ".join(parts))
+
+        regimen = a.regimen
+        if regimen is None:
+            text = "Regimen: none recorded"
+        else:
+            text = (
+                f"Regimen: {regimen.product} {fmt_quantity(regimen.dose_mg_per_kg, 'mg/kg')} "
+                f"every {fmt_number(regimen.interval_weeks)} weeks "
+                f"(since {regimen.start_date.isoformat()})"
+            )
+            current = a.current_option
+            if current is not None and current.dose_mg is not None:
+                text += f": {fmt_quantity(current.dose_mg, 'mg')}, {current.vials} vials"
+        self.regimen_label.setText(text)
+
+        due = a.next_due
+        if due is None:
+            self.next_due_label.setText("Next due: unknown")
+            self.next_due_label.setStyleSheet("")
+            self.next_due_label.setProperty("overdue", False)
+        elif due < self.today:
+            days = (self.today - due).days
+            self.next_due_label.setText(
+                f"Next due: {due.isoformat()} — overdue by {days} day{'s' if days != 1 else ''}"
+            )
+            self.next_due_label.setStyleSheet(warning_css() + " font-weight: 600;")
+            self.next_due_label.setProperty("overdue", True)
+        else:
+            last = a.last_infusion
+            since = f" (last infusion {last.date.isoformat()})" if last else ""
+            self.next_due_label.setText(f"Next due: {due.isoformat()}{since}")
+            self.next_due_label.setStyleSheet("")
+            self.next_due_label.setProperty("overdue", False)
+        for label in (self.details_label, self.regimen_label, self.next_due_label):
+            label.setVisible(True)
+
+        self.wearing_off_badge.setVisible(a.wearing_off.flagged)
+        self.wearing_off_badge.setToolTip(a.wearing_off.message)
+        row = a.tdm.row
+        flagged_row = row["id"] != "no_tdm"
+        self.tdm_badge.setVisible(flagged_row)
+        self.tdm_badge.setText(f"TDM: {row['situation']}")
+        self.tdm_badge.setToolTip(a.tdm.why)

@@ -1,0 +1,280 @@
+"""A patient's infusions as a table model, newest first.
+
+Sort through a ``QSortFilterProxyModel`` with ``setSortRole(SORT_ROLE)``: that role gives raw,
+comparable values (ISO dates, numbers, text). Whether an interval was delayed comes from the
+wearing-off rule's own cycles (``assess_wearing_off`` with ``load_settings()``), so the table
+and the wearing-off check always agree on which infusions were late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush
+
+from clinic_gui.domain import records as r
+from clinic_gui.domain.formatting import fmt_number, fmt_quantity
+from clinic_gui.domain.history import latest_weight
+from clinic_gui.domain.wearing_off import CycleEvidence, assess_wearing_off, load_settings
+from clinic_gui.ui.chart import warning_colour
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS = (
+    "Date",
+    "Days since previous",
+    "Product",
+    "Lot",
+    "mg",
+    "mg/kg",
+    "Vials",
+    "Reaction",
+    "Symptoms returned before",
+    "Nurse",
+)
+(
+    DATE,
+    DAYS_SINCE,
+    PRODUCT,
+    LOT,
+    MG,
+    MG_PER_KG,
+    VIALS,
+    REACTION,
+    SYMPTOMS,
+    NURSE,
+) = range(len(COLUMNS))
+
+# Two-line headers keep the narrow columns narrow (the data is shorter than the titles).
+HEADER_TEXT = {DAYS_SINCE: "Days since\nprevious", SYMPTOMS: "Symptoms\nreturned before"}
+HEADER_TIPS = {
+    DAYS_SINCE: "Days since the previous infusion (the planned interval of the regimen then in "
+    "effect, in days)",
+    MG_PER_KG: "Dose given divided by the weight used (recorded at the infusion, else the latest "
+    "weight on or before it)",
+    SYMPTOMS: "Did symptoms return before this infusion (nurse's record)?",
+}
+
+INFUSION_ROLE = Qt.ItemDataRole.UserRole + 1  # the r.Infusion itself
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value for sorting
+DELAYED_ROLE = Qt.ItemDataRole.UserRole + 3  # True when the interval before it was delayed
+
+_NUMERIC = {DAYS_SINCE, MG, MG_PER_KG, VIALS}
+_BAD_REACTIONS = {"moderate", "severe"}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    infusion: r.Infusion
+    days_since: int | None  # None: the first infusion on record
+    cycle: CycleEvidence | None  # the cycle that ends at this infusion
+    weight_kg: float | None
+    weight_note: str
+
+    @property
+    def delayed(self) -> bool:
+        return self.cycle is not None and self.cycle.delayed
+
+    @property
+    def mg_per_kg(self) -> float | None:
+        if not self.weight_kg:
+            return None
+        return self.infusion.dose_mg / self.weight_kg
+
+
+class DosingHistoryModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[HistoryRow] = []
+        self._tolerance = load_settings().delay_tolerance_days
+
+    # -- filling -----------------------------------------------------------------------------
+    def set_case(self, case: r.Case | None, as_of: dt.date | None = None) -> None:
+        """Show ``case``'s infusions (those on or before ``as_of`` when given), newest first."""
+        self.beginResetModel()
+        self._rows = [] if case is None else self._build(case, as_of)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_case(None)
+
+    def _build(self, case: r.Case, as_of: dt.date | None) -> list[HistoryRow]:
+        infusions = sorted(
+            (i for i in case.infusions if as_of is None or i.date <= as_of), key=lambda i: i.date
+        )
+        if not infusions:
+            return []
+        settings = load_settings()
+        self._tolerance = settings.delay_tolerance_days
+        result = assess_wearing_off(case, infusions[-1].date, settings)
+        cycles = {c.end: c for c in result.cycles}
+        rows = []
+        for n, infusion in enumerate(infusions):
+            previous = infusions[n - 1] if n else None
+            days = None if previous is None else (infusion.date - previous.date).days
+            # A second infusion on the same day closes no cycle.
+            cycle = cycles.get(infusion.date) if days else None
+            weight: float | None
+            if infusion.weight_kg:
+                weight, note = infusion.weight_kg, "weight recorded at the infusion"
+            else:
+                latest = latest_weight(case, infusion.date)
+                weight = latest.kg if latest else None
+                note = (
+                    f"latest weight on or before the infusion ({latest.date.isoformat()})"
+                    if latest
+                    else "no weight on or before the infusion"
+                )
+            rows.append(HistoryRow(infusion, days, cycle, weight, note))
+        rows.reverse()
+        return rows
+
+    # -- access ------------------------------------------------------------------------------
+    def row_at(self, row: int) -> HistoryRow:
+        return self._rows[row]
+
+    def row_of(self, date: dt.date) -> int | None:
+        return next((n for n, h in enumerate(self._rows) if h.infusion.date == date), None)
+
+    # -- the model ---------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADER_TEXT.get(section, COLUMNS[section])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(section, COLUMNS[section])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == INFUSION_ROLE:
+            return row.infusion
+        if role == DELAYED_ROLE:
+            return row.delayed
+        if role == SORT_ROLE:
+            return self._sort_value(row, column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if (column == DAYS_SINCE and row.delayed) or (
+                column == REACTION
+                and row.infusion.reaction is not None
+                and row.infusion.reaction.grade in _BAD_REACTIONS
+            ):
+                return QBrush(warning_colour())
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row: HistoryRow, column: int) -> str:
+        infusion = row.infusion
+        if column == DATE:
+            return infusion.date.isoformat()
+        if column == DAYS_SINCE:
+            if row.days_since is None:
+                return "first"
+            if row.cycle is None or row.cycle.planned_days is None:
+                return f"{row.days_since} (no plan)"
+            text = f"{row.days_since} (plan {fmt_number(row.cycle.planned_days)})"
+            return f"⚠ {text}" if row.delayed else text
+        if column == PRODUCT:
+            return infusion.product
+        if column == LOT:
+            return infusion.lot or ""
+        if column == MG:
+            return fmt_number(infusion.dose_mg)
+        if column == MG_PER_KG:
+            return "—" if row.mg_per_kg is None else fmt_number(row.mg_per_kg, 2)
+        if column == VIALS:
+            return "" if infusion.vials is None else str(infusion.vials)
+        if column == REACTION:
+            if infusion.reaction is None:
+                return "not recorded"
+            return infusion.reaction.grade
+        if column == SYMPTOMS:
+            return _symptoms_text(infusion)
+        return infusion.nurse or ""
+
+    def _tooltip(self, row: HistoryRow, column: int) -> str | None:
+        infusion = row.infusion
+        if column == DAYS_SINCE:
+            if row.days_since is None:
+                return "The first infusion on record"
+            if row.cycle is None:
+                return "Given on the same day as the previous infusion"
+            if row.cycle.planned_days is None:
+                return f"No regimen was in effect on {row.cycle.start.isoformat()}: no plan"
+            planned = fmt_number(row.cycle.planned_days)
+            if row.delayed:
+                late = fmt_number(row.cycle.days_late or 0)
+                return (
+                    f"Delayed: {row.days_since} days since the previous infusion against "
+                    f"{planned} planned ({late} days late; more than {self._tolerance} days "
+                    "counts as delayed). A late infusion can mimic wearing off, so this "
+                    "interval is not evaluated for it."
+                )
+            return f"{row.days_since} days since the previous infusion; {planned} planned"
+        if column == MG_PER_KG:
+            if row.weight_kg is None:
+                return "No weight on or before the infusion: mg/kg not calculated"
+            return (
+                f"{fmt_quantity(infusion.dose_mg, 'mg')} / {fmt_quantity(row.weight_kg, 'kg')} "
+                f"({row.weight_note})"
+            )
+        if column == LOT and infusion.lot_expiry:
+            return f"Expires {infusion.lot_expiry.isoformat()}"
+        if column == REACTION and infusion.reaction and infusion.reaction.description:
+            return infusion.reaction.description
+        if column == SYMPTOMS:
+            return "Symptoms returned before this infusion (nurse's record)"
+        if column in (DATE, PRODUCT) and infusion.notes:
+            return infusion.notes
+        return None
+
+    def _sort_value(self, row: HistoryRow, column: int) -> Any:
+        infusion = row.infusion
+        if column == DATE:
+            return infusion.date.isoformat()
+        if column == DAYS_SINCE:
+            return -1 if row.days_since is None else row.days_since
+        if column == MG:
+            return float(infusion.dose_mg)
+        if column == MG_PER_KG:
+            return -1.0 if row.mg_per_kg is None else row.mg_per_kg
+        if column == VIALS:
+            return -1 if infusion.vials is None else infusion.vials
+        if column == SYMPTOMS:
+            if infusion.symptoms_returned_before is None:
+                return -1
+            if not infusion.symptoms_returned_before:
+                return 0
+            return 1 + (infusion.symptoms_days_before or 0)
+        return self._display(row, column)
+
+
+def _symptoms_text(infusion: r.Infusion) -> str:
+    if infusion.symptoms_returned_before is None:
+        return "unknown"
+    if not infusion.symptoms_returned_before:
+        return "no"
+    if infusion.symptoms_days_before is None:
+        return "yes"
+    return f"yes, {infusion.symptoms_days_before} d before"
