@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--db", type=Path, help="clinic database file (default: the user data folder)"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check, headless, that the app works here (temporary demo clinic, chart, "
+        "recommendation, recording an infusion); exit 0 when it does",
+    )
     where.add_argument(
         "--demo",
         action="store_true",
@@ -97,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.self_test:
+        from clinic_gui.ui.self_test import run_self_test
+
+        return run_self_test()
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: _run_gui,
         "import-case": _import_case,

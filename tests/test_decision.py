@@ -251,3 +251,9 @@ def test_trough_notes_flag_induction_and_non_trough_timing() -> None:
     result = evaluate(case, dt.date(2024, 11, 1))
     assert any("first 14 weeks" in note for note in result.trough.notes)
     assert any("Timing not stated" in note for note in result.trough.notes)
+
+
+def test_days_after_infusion_counts_from_the_infusion_before_the_trough() -> None:
+    case = parse_case(json.loads((CASES / "cd-low-trough.json").read_text()), today=TODAY)
+    result = evaluate(case, dt.date(2025, 9, 29))  # trough drawn the morning of an infusion
+    assert result.trough.days_after_infusion == 56  # since 2025-08-04, not 0

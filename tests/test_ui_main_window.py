@@ -68,20 +68,20 @@ def test_ctrl_f_then_enter_opens_the_first_match(qtbot: Any, window: MainWindow)
     qtbot.keyClicks(window.search, "seed")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     assert window.current_mrn() == "AS-0001"
-    assert window.chart.title.text() == "Seed Case"
-    regimen = window.chart.fields["regimen"].text()
-    assert regimen == "Renflexis 5 mg/kg every 6 weeks (since 2025-03-03)"
-    assert window.chart.fields["weight"].text() == "82.4 kg on 2025-12-01"
-    assert window.chart.fields["last"].text() == "2025-12-01: Renflexis 412 mg, 5 vials"
+    assert window.chart.name_label.text() == "Seed Case"
+    assert "Renflexis 5 mg/kg every 6 weeks" in window.chart.regimen_label.text()
+    assert "412 mg" in window.chart.regimen_label.text()
+    assert "82.4 kg" in window.chart.details_label.text() + window.chart.regimen_label.text()
+    assert window.chart.panel.current_tdm_row == "no_tdm"
 
 
 def test_arrow_keys_move_between_patients(qtbot: Any, window: MainWindow) -> None:
     window.table.selectRow(0)
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Down)
-    assert window.chart.title.text() == "Seed Case"
+    assert window.chart.name_label.text() == "Seed Case"
     qtbot.keyClick(window.table, Qt.Key.Key_Up)
-    assert window.chart.title.text() == "Public Example"
+    assert window.chart.name_label.text() == "Public Example"
 
 
 def test_importing_a_bad_case_writes_nothing_and_says_why(
@@ -102,7 +102,7 @@ def test_importing_a_good_case_lists_and_selects_it(window: MainWindow, tmp_path
     ok, message = window.import_case_file(CASES / "full-record.json")
     assert ok, message
     assert window.current_mrn() == "RA-7001"
-    assert "heart failure NYHA class II" in window.chart.subtitle.text()
+    assert "heart failure NYHA class II" in window.chart.details_label.text()
     target = tmp_path / "out.json"
     window.export_case_file("RA-7001", target)
     assert json.loads(target.read_text()) == json.loads((CASES / "full-record.json").read_text())
@@ -118,7 +118,7 @@ def test_patient_list_model_contract(qtmodeltester: Any, window: MainWindow) -> 
 def test_a_search_that_leaves_one_patient_opens_them(qtbot: Any, window: MainWindow) -> None:
     qtbot.keyClicks(window.search, "CD-0101")
     assert window.current_mrn() == "CD-0101"
-    assert window.chart.title.text() == "Public Example"
+    assert window.chart.name_label.text() == "Public Example"
     window.search.setText("e")  # two matches again: the open patient stays open
     assert window.current_mrn() == "CD-0101"
 
@@ -131,17 +131,16 @@ def test_an_old_weight_is_pointed_out(qtbot: Any, db: Any, db_path: Path) -> Non
         assess_clinic_on_start=False,
     )  # fmt: skip
     qtbot.addWidget(win)
-    win.open_patient("CD-0101")
-    warning = win.chart.fields["weight_warning"].text()
-    assert warning.startswith("⚠ The latest weight (64 kg, 2025-09-29) is 103 days old")
-    assert win.chart.form.isRowVisible(win.chart.fields["weight_warning"])
+    win.show_patient("CD-0101")
+    warnings = win.chart.panel.warnings_label.text()
+    assert "The latest weight (64 kg, 2025-09-29) is 103 days old" in warnings
     recent = MainWindow(
         db, db_path, today=dt.date(2025, 10, 1), settings=_settings(db_path),
         assess_clinic_on_start=False,
     )  # fmt: skip
     qtbot.addWidget(recent)
-    recent.open_patient("CD-0101")
-    assert not recent.chart.form.isRowVisible(recent.chart.fields["weight_warning"])
+    recent.show_patient("CD-0101")
+    assert "days old" not in recent.chart.panel.warnings_label.text()
 
 
 def test_flags_from_the_clinic_assessment_badge_and_filter(qtbot: Any, window: MainWindow) -> None:
@@ -218,7 +217,7 @@ def test_new_patient_is_saved_listed_and_opened(qtbot: Any, window: MainWindow, 
     dialog.widgets["birth_date"].setText("1990-06-01")
     assert dialog.try_save()
     assert window.current_mrn() == "NEW-1"
-    assert window.chart.title.text() == "Nora New"
+    assert window.chart.name_label.text() == "Nora New"
     duplicate = window.open_entry_dialog("patient")
     assert duplicate is not None
     duplicate.widgets["mrn"].setText("NEW-1")

@@ -119,7 +119,8 @@ def find_trough(case: r.Case, as_of: dt.date, target: Target) -> TroughFinding:
     value = vocabulary().lab_tests["infliximab"].to_canonical(lab.value, lab.unit)
     shown = f"{lab.comparator or ''}{fmt_quantity(value or 0, 'mcg/mL')}"
     notes = _trough_notes(case, lab)
-    before = [i.date for i in case.infusions if i.date <= lab.sample_date]
+    # A trough is drawn before that day's infusion: count from the infusion before it.
+    before = [i.date for i in case.infusions if i.date < lab.sample_date]
     days_after = (lab.sample_date - max(before)).days if before else None
     if target.mcg_per_ml is None:
         return TroughFinding("none", lab, value, target.note, days_after, notes)

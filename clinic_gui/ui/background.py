@@ -8,6 +8,7 @@ thread, through a QObject that lives there.
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +32,15 @@ class _Job(QRunnable):
             result = self.work()
         except Exception as exc:  # reported to the GUI, never lost in the thread
             traceback.print_exc()  # the details go to the log / console for support
-            self.relay.failed.emit(str(exc) or type(exc).__name__)
+            self._deliver(self.relay.failed, str(exc) or type(exc).__name__)
         else:
-            self.relay.done.emit(result)
+            self._deliver(self.relay.done, result)
+
+    @staticmethod
+    def _deliver(signal: Any, value: object) -> None:
+        # RuntimeError: the window that asked has closed, so nobody is waiting for it.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(value)
 
 
 class BackgroundTask(QObject):
@@ -58,3 +65,8 @@ class BackgroundTask(QObject):
 
     def _finished(self, *_: object) -> None:
         self.running = False
+
+
+def wait_for_background_work(timeout_ms: int = 10_000) -> bool:
+    """Block until running background work has finished (on closing); False on time-out."""
+    return bool(QThreadPool.globalInstance().waitForDone(timeout_ms))

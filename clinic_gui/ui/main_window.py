@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -34,6 +33,8 @@ from clinic_gui.store import entries
 from clinic_gui.store.cases import DuplicatePatient, insert_case, read_case
 from clinic_gui.store.connection import ClinicDatabase, current_actor
 from clinic_gui.store.patients import count_patients, search_patients
+from clinic_gui.ui.background import wait_for_background_work
+from clinic_gui.ui.chart.chart_view import ChartView
 from clinic_gui.ui.dialogs.diary_dialog import DiaryDialog
 from clinic_gui.ui.dialogs.form import RecordForm
 from clinic_gui.ui.dialogs.infusion_dialog import InfusionDialog
@@ -42,7 +43,6 @@ from clinic_gui.ui.dialogs.patient_dialog import PatientDialog
 from clinic_gui.ui.dialogs.regimen_dialog import RegimenDialog
 from clinic_gui.ui.dialogs.weight_dialog import WeightDialog
 from clinic_gui.ui.patient_list_model import PatientListModel
-from clinic_gui.ui.patient_summary import PatientSummary
 from clinic_gui.ui.worklist_view import WorklistView
 
 LIST_LIMIT = 1000
@@ -136,14 +136,12 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.list_note)
 
         # -- centre: chart and worklist ------------------------------------------------------
-        self.chart = PatientSummary()
+        self.chart = ChartView(today=self.today)
         self.chart.setAccessibleName("Patient chart")
-        chart_scroll = QScrollArea()
-        chart_scroll.setWidgetResizable(True)
-        chart_scroll.setWidget(self.chart)
+        self.chart.clear()
         self.worklist = WorklistView(db_path, today=self.today)
         self.tabs = QTabWidget()
-        self.tabs.addTab(chart_scroll, "&Chart")
+        self.tabs.addTab(self.chart, "&Chart")
         self.tabs.addTab(self.worklist, "&Worklist")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -241,6 +239,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        wait_for_background_work()  # a worklist pass in flight finishes before we go
         super().closeEvent(event)
 
     # -- patient list ------------------------------------------------------------------------
@@ -275,7 +274,9 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.table.selectRow(row)
         else:
-            self.chart.show_nothing()
+            self.chart.clear()
+            for action in self.record_actions.values():
+                action.setEnabled(False)
 
     def current_mrn(self) -> str | None:
         index = self.table.currentIndex()
