@@ -132,9 +132,11 @@ def test_screenshot_without_a_database_uses_a_throwaway_demo(tmp_path: Path, cap
 
     assert main(["screenshot", str(tmp_path / "shots")]) == 0
     written = capsys.readouterr().out.split()
-    assert [Path(p).name for p in written] == [
-        "main-window-empty.png", "main-window-patient.png", "main-window-search.png",
-        "worklist.png",
-    ]  # fmt: skip
+    names = [Path(p).name for p in written]
+    for size in ("1366x768", "1920x1080"):
+        for screen in ("main-window", "chart-founding-case", "worklist"):
+            assert f"{screen}-{size}.png" in names
+    for kind in ("infusion", "weight", "diary", "lab", "regimen", "patient"):
+        assert f"dialog-{kind}.png" in names
     assert all(Path(p).stat().st_size > 10_000 for p in written)
     assert not paths.default_database().exists()

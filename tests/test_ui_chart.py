@@ -437,3 +437,12 @@ def test_a_long_name_is_elided_not_widening_the_chart(qtbot: Any) -> None:
     assert view.name_label.text() == name
     assert view.name_label.elided_text().endswith("…")
     assert view.name_label.toolTip() == name
+
+
+def test_the_rule_is_one_click_away(qtbot: Any, chart: ChartView) -> None:
+    panel = chart.panel
+    assert not panel.rule_label.isVisibleTo(panel)
+    qtbot.mouseClick(panel.rule_toggle, Qt.MouseButton.LeftButton)
+    assert panel.rule_label.isVisibleTo(panel)
+    assert "at least 2 points above the median" in panel.rule_label.text()
+    assert panel.unverified_label.isVisibleTo(panel)  # "project rule" is always shown

@@ -157,7 +157,10 @@ def _pairing_days() -> int:
     return int(load_json("assessment.json")["score_lab_pairing_days"]["value"])
 
 
-def _nearest_lab(case: r.Case, test: str, day: dt.date, as_of: dt.date) -> r.LabResult | None:
+def nearest_lab(case: r.Case, test: str, day: dt.date, as_of: dt.date) -> r.LabResult | None:
+    """The ``test`` result (e.g. ``"crp"``) that pairs with a diary entry of ``day`` for its
+    scores: sampled on or before ``as_of`` and within ``score_lab_pairing_days`` of ``day``
+    (``resources/assessment.json``), the nearest one; the earlier of two equally near."""
     window = _pairing_days()
     near = [
         lab
@@ -171,9 +174,12 @@ def _nearest_lab(case: r.Case, test: str, day: dt.date, as_of: dt.date) -> r.Lab
     )
 
 
+_nearest_lab = nearest_lab  # the name before it was public
+
+
 def _entry_scores(case: r.Case, entry: r.DiaryEntry, as_of: dt.date) -> list[scores.ScoreResult]:
-    crp = _nearest_lab(case, "crp", entry.date, as_of)
-    esr = _nearest_lab(case, "esr", entry.date, as_of)
+    crp = nearest_lab(case, "crp", entry.date, as_of)
+    esr = nearest_lab(case, "esr", entry.date, as_of)
     return scores.scores_for_entry(case.patient.indication, entry, crp=crp, esr=esr)
 
 

@@ -265,6 +265,11 @@ class WearingOffResult:
     def nurse_reports_yes(self) -> int:
         return sum(n.symptoms_returned_before is True for n in self.nurse_reports)
 
+    @property
+    def informative(self) -> bool:
+        """Was there anything to judge from: an evaluable cycle or a nurse's answer?"""
+        return _informative(self.last_evaluable_considered, self.nurse_reports)
+
     def to_json(self) -> dict[str, Any]:
         considered = {(c.start, c.end) for c in self.last_evaluable_considered}
         return {
@@ -293,6 +298,10 @@ class WearingOffResult:
 
 # ---------------------------------------------------------------------------------------------
 # The assessment
+
+
+def _informative(considered: Sequence[CycleEvidence], reports: Sequence[NurseReport]) -> bool:
+    return bool(considered) or any(n.symptoms_returned_before is not None for n in reports)
 
 
 def assess_wearing_off(
@@ -335,8 +344,7 @@ def assess_wearing_off(
         diary_part=_diary_text(considered, cycles, infusions, scored, as_of, s),
         nurse_part=_nurse_text(reports, nurse_yes),
         mean_rise=mean_rise,
-        informative=bool(considered)
-        or any(n.symptoms_returned_before is not None for n in reports),
+        informative=_informative(considered, reports),
     )
     return WearingOffResult(
         as_of=as_of,

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clinic_gui import __version__
 from clinic_gui.store.connection import DatabaseRefused, open_database
@@ -43,32 +43,45 @@ def run(db_path: Path) -> int:
     return int(code)
 
 
-def screenshot(db_path: Path, directory: Path, size: tuple[int, int] = (1366, 768)) -> list[Path]:
-    """Render the main screens to PNG files in ``directory`` and return their paths."""
+SIZES = ((1366, 768), (1920, 1080))
+DIALOGS = ("infusion", "weight", "diary", "lab", "regimen", "patient")
+
+
+def screenshot(db_path: Path, directory: Path) -> list[Path]:
+    """Render the main screens (at each of ``SIZES``) and every entry dialog to PNG files."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     application()
     directory.mkdir(parents=True, exist_ok=True)
     db = open_database(db_path)
+    written: list[Path] = []
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "screens.ini"), QSettings.Format.IniFormat)
         window = MainWindow(db, db_path, settings=settings, assess_clinic_on_start=False)
-        window.resize(*size)
-        window.show()
-        written = []
         try:
+            window.show()
             _wait_for_overview(window)
-            written.append(_grab(window, directory / "main-window-empty.png"))
-            if window.model.rowCount():
-                window.table.selectRow(0)
+            for width, height in SIZES:
+                suffix = f"{width}x{height}"
+                window.resize(width, height)
+                window.search.clear()
+                window.tabs.setCurrentIndex(0)
                 QApplication.processEvents()
-                written.append(_grab(window, directory / "main-window-patient.png"))
-            window.search.setText("AS-0001")
-            QApplication.processEvents()
-            written.append(_grab(window, directory / "main-window-search.png"))
-            window.tabs.setCurrentIndex(1)
-            QApplication.processEvents()
-            written.append(_grab(window, directory / "worklist.png"))
+                written.append(_grab(window, directory / f"main-window-{suffix}.png"))
+                window.search.setText("AS-0001")  # the founding case: one match opens it
+                QApplication.processEvents()
+                written.append(_grab(window, directory / f"chart-founding-case-{suffix}.png"))
+                window.tabs.setCurrentIndex(1)
+                QApplication.processEvents()
+                written.append(_grab(window, directory / f"worklist-{suffix}.png"))
+            window.tabs.setCurrentIndex(0)
+            for kind in DIALOGS:
+                dialog = window.open_entry_dialog(kind)
+                if dialog is None:
+                    continue
+                QApplication.processEvents()
+                written.append(_grab(dialog, directory / f"dialog-{kind}.png"))
+                dialog.reject()
         finally:
             window.close()
             db.close()
@@ -87,7 +100,7 @@ def _wait_for_overview(window: MainWindow, timeout_s: float = 60) -> None:
     QApplication.processEvents()
 
 
-def _grab(window: MainWindow, path: Path) -> Path:
-    if not window.grab().save(str(path)):
+def _grab(widget: QWidget, path: Path) -> Path:
+    if not widget.grab().save(str(path)):
         raise OSError(f"could not write {path}")
     return path

@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([470, 900])
+        self.splitter.setSizes([380, 986])
         self.setCentralWidget(self.splitter)
 
         self.db_label = QLabel(f"Database: {db_path}")

@@ -182,6 +182,12 @@ class RecommendationPanel(QWidget):
         self.cycles_toggle.setAccessibleName("Show every cycle")
         self.cycles_toggle.toggled.connect(self._on_cycles_toggled)
         self.rule_label = self._small(_label(name="Wearing-off rule"))
+        self.rule_label.setVisible(False)
+        self.rule_toggle = QToolButton()
+        self.rule_toggle.setCheckable(True)
+        self.rule_toggle.setText("The rule ▸")
+        self.rule_toggle.setAccessibleName("Show the wearing-off rule")
+        self.rule_toggle.toggled.connect(self._on_rule_toggled)
         self.unverified_label = _label(
             "Project rule, not a validated instrument.", name="Rule status"
         )
@@ -193,6 +199,7 @@ class RecommendationPanel(QWidget):
             self.wearing_off_message,
             self.cycles_label,
             self.cycles_toggle,
+            self.rule_toggle,
             self.rule_label,
             self.unverified_label,
         ):
@@ -387,13 +394,9 @@ class RecommendationPanel(QWidget):
     # -- (a) wearing off ---------------------------------------------------------------------
     def _show_wearing_off(self, a: Assessment) -> None:
         wo = a.wearing_off
-        # The same test as the domain's message: is there anything to judge from?
-        informative = bool(wo.last_evaluable_considered) or any(
-            n.symptoms_returned_before is not None for n in wo.nurse_reports
-        )
         if wo.flagged:
             text, kind = BADGE_FLAGGED, "flagged"
-        elif informative:
+        elif wo.informative:
             text, kind = BADGE_NOT_FLAGGED, "calm"
         else:
             text, kind = BADGE_NO_INFORMATION, "neutral"
@@ -424,6 +427,10 @@ class RecommendationPanel(QWidget):
             text = html.escape(cycle.summary())
             lines.append(f'<span style="{warning_css()}">{text}</span>' if cycle.delayed else text)
         self.cycles_label.setText("<br>".join(lines))
+
+    def _on_rule_toggled(self, checked: bool) -> None:
+        self.rule_label.setVisible(checked)
+        self.rule_toggle.setText("The rule ▾" if checked else "The rule ▸")
 
     def _on_cycles_toggled(self, checked: bool) -> None:
         self._cycles_expanded = checked

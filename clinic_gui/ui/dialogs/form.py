@@ -123,7 +123,10 @@ class RecordForm(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(widget, 1)
         if spec.unit:
-            row.addWidget(QLabel(spec.unit))
+            unit = QLabel(spec.unit)
+            # One width for every unit, so fields line up whatever their unit.
+            unit.setMinimumWidth(unit.fontMetrics().horizontalAdvance("mg/kg/w"))
+            row.addWidget(unit)
         column.addLayout(row)
         column.addWidget(error)
         label = f"{spec.label}{' *' if spec.required else ''}:"
