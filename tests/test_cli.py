@@ -138,5 +138,12 @@ def test_screenshot_without_a_database_uses_a_throwaway_demo(tmp_path: Path, cap
             assert f"{screen}-{size}.png" in names
     for kind in ("infusion", "weight", "diary", "lab", "regimen", "patient"):
         assert f"dialog-{kind}.png" in names
-    assert all(Path(p).stat().st_size > 10_000 for p in written)
+    from PySide6.QtGui import QImage
+
+    for file in written:
+        image = QImage(file)
+        assert not image.isNull(), file
+        for size in ("1366x768", "1920x1080"):
+            if size in file:
+                assert f"{image.width()}x{image.height()}" == size, file
     assert not paths.default_database().exists()

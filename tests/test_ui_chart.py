@@ -386,19 +386,33 @@ def test_accessible_names(chart: ChartView) -> None:
 
 
 def test_tabs_and_the_timeline_slot(qtbot: Any, chart: ChartView) -> None:
-    assert chart.tabs.tabText(0) == "Dosing history"
+    titles = [chart.tabs.tabText(i) for i in range(chart.tabs.count())]
+    assert titles == ["Dosing history", "&Diary", "&Labs"]
     assert chart.tabs.widget(0) is chart.history_table
-    assert chart.add_tab(QLabel("labs"), "Labs") == 1
-    assert chart.timeline is None
-    assert not chart.timeline_slot.isVisibleTo(chart)
-    plot = QLabel("plot")
-    assert chart.set_timeline(plot) is None
-    assert chart.timeline is plot
+    assert chart.timeline is chart.timeline_plot
     assert chart.timeline_slot.isVisibleTo(chart)
-    other = QLabel("other plot")
-    assert chart.set_timeline(other) is plot
-    assert chart.set_timeline(None) is other
+    assert chart.add_tab(QLabel("more"), "More") == 3
+    plot = QLabel("plot")
+    assert chart.set_timeline(plot) is chart.timeline_plot
+    assert chart.timeline is plot
+    assert chart.set_timeline(None) is plot
     assert not chart.timeline_slot.isVisibleTo(chart)
+
+
+def test_a_fresh_chart_has_not_imported_the_plotting_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
+        "from clinic_gui.ui.chart.chart_view import ChartView; ChartView()\n"
+        "print('pyqtgraph' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
 
 
 def test_clear_empties_everything(chart: ChartView) -> None:

@@ -174,9 +174,6 @@ def nearest_lab(case: r.Case, test: str, day: dt.date, as_of: dt.date) -> r.LabR
     )
 
 
-_nearest_lab = nearest_lab  # the name before it was public
-
-
 def _entry_scores(case: r.Case, entry: r.DiaryEntry, as_of: dt.date) -> list[scores.ScoreResult]:
     crp = nearest_lab(case, "crp", entry.date, as_of)
     esr = nearest_lab(case, "esr", entry.date, as_of)

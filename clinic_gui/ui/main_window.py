@@ -227,8 +227,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         splitter = self.settings.value("main/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        self.restored_layout = splitter is not None and self.splitter.restoreState(splitter)
         self._last_mrn = self.settings.value("main/last_patient", "", type=str)
 
     def save_settings(self) -> None:

@@ -7,6 +7,7 @@ part; nothing here works anything out for itself.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
@@ -32,6 +33,11 @@ from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
 from clinic_gui.ui.chart.history_model import DATE, SORT_ROLE, DosingHistoryModel
 from clinic_gui.ui.chart.recommendation_panel import RecommendationPanel
+
+if TYPE_CHECKING:
+    from clinic_gui.ui.chart.diary_tab import DiaryTab
+    from clinic_gui.ui.chart.labs_tab import LabsTab
+    from clinic_gui.ui.chart.timeline_plot import TimelinePlot
 
 NYHA = ("I", "II", "III", "IV")
 
@@ -78,6 +84,9 @@ class ChartView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
         super().__init__(parent)
+        self.timeline_plot: TimelinePlot | None = None
+        self.diary_tab: DiaryTab | None = None
+        self.labs_tab: LabsTab | None = None
         self.setAccessibleName("Patient chart")
         self.today = today or dt.date.today()
         self.case: r.Case | None = None
@@ -217,7 +226,30 @@ class ChartView(QWidget):
     def timeline(self) -> QWidget | None:
         return self._timeline
 
+    def _ensure_record_views(self) -> None:
+        """The timeline, diary and labs views, built on the first patient shown (so the
+        plotting library is not imported while the window starts)."""
+        if self.diary_tab is not None:
+            return
+        from clinic_gui.ui.chart.diary_tab import DiaryTab
+        from clinic_gui.ui.chart.labs_tab import LabsTab
+        from clinic_gui.ui.chart.timeline_plot import TimelinePlot
+
+        self.timeline_plot = TimelinePlot()
+        self.timeline_plot.setAccessibleName("Timeline of doses, levels and symptoms")
+        self.set_timeline(self.timeline_plot)
+        self.diary_tab = DiaryTab()
+        self.add_tab(self.diary_tab, "&Diary")
+        self.labs_tab = LabsTab()
+        self.add_tab(self.labs_tab, "&Labs")
+
     def clear(self) -> None:
+        if self.diary_tab is not None:
+            self.diary_tab.show_case(None)
+        if self.labs_tab is not None:
+            self.labs_tab.show_case(None)
+        if self.timeline_plot is not None:
+            self.timeline_plot.show_nothing()
         self.case = None
         self.assessment = None
         self.name_label.setText("No patient selected")
@@ -239,6 +271,11 @@ class ChartView(QWidget):
         self._fill_header(assessment)
         self.history_model.set_case(case, as_of=self.today)  # the proxy keeps its sort
         self.panel.show_assessment(assessment)
+        self._ensure_record_views()
+        assert self.timeline_plot and self.diary_tab and self.labs_tab
+        self.timeline_plot.show_case(case, self.today)
+        self.diary_tab.show_case(case, self.today)
+        self.labs_tab.show_case(case, self.today)
         return assessment
 
     # -- filling -----------------------------------------------------------------------------
