@@ -109,6 +109,12 @@ class MainWindow(QMainWindow):
         self.flag_filter.setAccessibleName("Filter by flag")
         for key, label in FLAG_FILTERS.items():
             self.flag_filter.addItem(label, key)
+        for combo in (self.indication_filter, self.flag_filter):
+            # Shrinkable, so the list can be narrow beside a chart on a 1366-pixel screen.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
         filters = QHBoxLayout()
         filters.addWidget(self.indication_filter, 1)
         filters.addWidget(self.flag_filter, 1)
@@ -148,7 +154,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 986])
+        self.splitter.setSizes([390, 976])
         self.setCentralWidget(self.splitter)
 
         self.db_label = QLabel(f"Database: {db_path}")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -444,6 +445,10 @@ class TimelinePlot(QWidget):
         self.graphics.setBackground("w")
         self.graphics.setAccessibleName("Treatment timeline plot")
         self.graphics.setMouseTracking(True)
+        # The splitter decides the width; the plot redraws to fit rather than being clipped
+        # (clipping would hide the most recent dates, on the right).
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.graphics.setMinimumWidth(0)
         layout.addWidget(self.graphics, 1)
 
         self.notes = QLabel()
@@ -457,7 +462,7 @@ class TimelinePlot(QWidget):
         self._hover_px = metrics.height()
         text_pt = f"{font.pointSizeF():g}pt" if font.pointSizeF() > 0 else "9pt"
         self.legend = pg.LegendItem(
-            colCount=4, labelTextSize=text_pt, labelTextColor="k", verSpacing=-6, horSpacing=4
+            colCount=2, labelTextSize=text_pt, labelTextColor="k", verSpacing=-6, horSpacing=4
         )
         self.graphics.addItem(self.legend, row=0, col=0)
 
@@ -670,7 +675,7 @@ class TimelinePlot(QWidget):
                 self.diary_plot.addItem(region)
             if windows:
                 proxy = pg.BarGraphItem(x=[0], height=[1], width=1, brush=brush, pen=None)
-                name = "Late window, positive cycle" if positive else "Late window"
+                name = "Positive late window" if positive else "Late window"
                 legend.addItem(proxy, name)
 
         # Infusion bars (upper plot, left axis).
@@ -690,7 +695,7 @@ class TimelinePlot(QWidget):
             )
             self.dose_plot.addItem(bars)
             legend.addItem(
-                bars, "Infusion, delayed (not evaluated)" if delayed else "Infusion (mg/kg)"
+                bars, "Delayed infusion" if delayed else "Infusion (mg/kg)"
             )
         self.dose_plot.setYRange(0, dose_top, padding=0)
 
@@ -748,7 +753,7 @@ class TimelinePlot(QWidget):
             )
             self.level_view.addItem(marks)
             legend.addItem(
-                marks, "Antibodies: positive" if positive else "Antibodies: negative/other"
+                marks, "Antibodies +" if positive else "Antibodies −"
             )
 
         # The diary score (lower plot).
@@ -764,7 +769,8 @@ class TimelinePlot(QWidget):
             )
             self.diary_plot.addItem(curve)
             kinds = sorted({p.kind for p in s.diary}, reverse=True)
-            legend.addItem(curve, "Diary: " + ", else ".join(kinds))
+            legend.addItem(curve, "Diary score")
+            curve.setToolTip("Diary: " + ", else ".join(kinds))
 
         # Regimen changes through both plots, labelled in the upper one. A label whose line is
         # left of the view sticks to the left edge (the regimen in effect there stays named).
