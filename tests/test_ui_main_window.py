@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import CASES, snapshot
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from clinic_gui.domain.case_file import parse_case
 from clinic_gui.store.cases import insert_case, read_case
@@ -225,3 +226,32 @@ def test_new_patient_is_saved_listed_and_opened(qtbot: Any, window: MainWindow, 
     duplicate.widgets["birth_date"].setText("1991-01-01")
     assert not duplicate.try_save()
     assert "already in this database" in duplicate.errors["mrn"].text()
+
+
+def test_void_an_infusion_from_the_chart(qtbot: Any, window: MainWindow, db: Any) -> None:
+    window.show_patient("AS-0001")
+    window.chart.tabs.setCurrentIndex(0)
+    proxy = window.chart.history_table.model()
+    window.chart.history_table.setCurrentIndex(proxy.index(0, 0))  # newest first
+    dialog = window.open_entry_dialog("void")
+    assert dialog is not None
+    assert "the infusion of 2025-12-01" in dialog.intro.text()
+    assert not dialog.try_save()  # a reason is required
+    assert dialog.errors["reason"].text() == "required"
+    dialog.widgets["reason"].setText("recorded on the wrong patient")
+    assert dialog.try_save()
+    assert [i.date for i in read_case(db, "AS-0001").infusions][-1] == dt.date(2025, 10, 20)
+    kept = db.execute(
+        "SELECT date, void_reason FROM infusion WHERE voided_at IS NOT NULL"
+    ).fetchall()
+    assert kept == [("2025-12-01", "recorded on the wrong patient")]
+
+
+def test_void_needs_a_selected_entry(qtbot: Any, window: MainWindow, monkeypatch: Any) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: shown.append(args[2]))
+    window.show_patient("AS-0001")
+    window.chart.history_table.clearSelection()
+    window.chart.history_table.setCurrentIndex(QModelIndex())
+    assert window.open_entry_dialog("void") is None
+    assert shown and "Select an infusion" in shown[0]

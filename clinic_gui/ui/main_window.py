@@ -31,6 +31,7 @@ from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import ClinicOverview, PatientFlags
 from clinic_gui.store import entries
 from clinic_gui.store.cases import DuplicatePatient, insert_case, read_case
+from clinic_gui.store.chart import TABLE_OF, load_chart
 from clinic_gui.store.connection import ClinicDatabase, current_actor
 from clinic_gui.store.patients import count_patients, search_patients
 from clinic_gui.ui.background import wait_for_background_work
@@ -41,6 +42,7 @@ from clinic_gui.ui.dialogs.infusion_dialog import InfusionDialog
 from clinic_gui.ui.dialogs.lab_dialog import LabDialog
 from clinic_gui.ui.dialogs.patient_dialog import PatientDialog
 from clinic_gui.ui.dialogs.regimen_dialog import RegimenDialog
+from clinic_gui.ui.dialogs.void_dialog import VoidDialog
 from clinic_gui.ui.dialogs.weight_dialog import WeightDialog
 from clinic_gui.ui.patient_list_model import PatientListModel
 from clinic_gui.ui.worklist_view import WorklistView
@@ -206,6 +208,7 @@ class MainWindow(QMainWindow):
             ("lab", "Add &lab result…", "Ctrl+L"),
             ("regimen", "Change &regimen…", "Ctrl+Shift+R"),
             ("edit_patient", "&Edit patient details…", "Ctrl+Shift+E"),
+            ("void", "&Void the selected entry…", "Ctrl+Shift+Del"),
         ):
             action = QAction(text, self, shortcut=QKeySequence(keys))
             action.triggered.connect(lambda _checked=False, k=kind: self.open_entry_dialog(k))
@@ -307,7 +310,24 @@ class MainWindow(QMainWindow):
         today = self.today
         db = self.db
         dialog: RecordForm
-        if kind == "patient":
+        if kind == "void":
+            assert mrn is not None
+            voidable = self._voidable(mrn)
+            if voidable is None:
+                QMessageBox.information(
+                    self, "Void entry",
+                    "Select an infusion, diary entry or lab result in the chart first.",
+                )  # fmt: skip
+                return None
+            table, row_id, what = voidable
+            dialog = VoidDialog(
+                what,
+                save=lambda reason: entries.void_entry(
+                    db, table, row_id, reason=reason, actor=actor
+                ),
+                parent=self,
+            )
+        elif kind == "patient":
             dialog = PatientDialog(
                 today=today,
                 save=lambda p: entries.add_patient(db, p, actor=actor, today=today),
@@ -339,6 +359,18 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self._after_entry(kind, dialog))
         dialog.open()
         return dialog
+
+    def _voidable(self, mrn: str) -> tuple[str, int, str] | None:
+        """(table, row id, description) of the entry selected in the chart, if any."""
+        selected = self.chart.selected_entry()
+        if selected is None or self.chart.case is None:
+            return None
+        kind, index = selected
+        chart = load_chart(self.db, mrn)
+        record = getattr(self.chart.case, kind)[index]
+        when = getattr(record, "date", None) or getattr(record, "sample_date", None)
+        label = {"infusions": "the infusion", "diary": "the diary entry", "labs": "the lab result"}
+        return TABLE_OF[kind], chart.id_of(kind, index), f"{label[kind]} of {when}"
 
     def _after_entry(self, kind: str, dialog: RecordForm) -> None:
         record = dialog.last_record

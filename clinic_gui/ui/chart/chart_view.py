@@ -31,7 +31,7 @@ from clinic_gui.domain.assessment import Assessment, assess
 from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
-from clinic_gui.ui.chart.history_model import DATE, SORT_ROLE, DosingHistoryModel
+from clinic_gui.ui.chart.history_model import DATE, INFUSION_ROLE, SORT_ROLE, DosingHistoryModel
 from clinic_gui.ui.chart.recommendation_panel import RecommendationPanel
 
 if TYPE_CHECKING:
@@ -225,6 +225,31 @@ class ChartView(QWidget):
     @property
     def timeline(self) -> QWidget | None:
         return self._timeline
+
+    def selected_entry(self) -> tuple[str, int] | None:
+        """The entry selected in the visible tab, as (list name, index in the case's list):
+        ("infusions" | "diary" | "labs", i), or None when nothing is selected."""
+        if self.case is None:
+            return None
+        current = self.tabs.currentWidget()
+        if current is self.history_table:
+            index = self.history_table.currentIndex()
+            record = index.data(INFUSION_ROLE) if index.isValid() else None
+            kind, items = "infusions", self.case.infusions
+        elif self.diary_tab is not None and current is self.diary_tab:
+            index = self.diary_tab.table.currentIndex()
+            entry = self.diary_tab.model.row_at(index.row()).entry if index.isValid() else None
+            record, kind, items = entry, "diary", self.case.diary
+        elif self.labs_tab is not None and current is self.labs_tab:
+            index = self.labs_tab.table.currentIndex()
+            lab = self.labs_tab.model.row_at(index.row()).lab if index.isValid() else None
+            record, kind, items = lab, "labs", self.case.labs
+        else:
+            return None
+        if record is None:
+            return None
+        position = next((i for i, item in enumerate(items) if item is record), None)
+        return None if position is None else (kind, position)
 
     def _ensure_record_views(self) -> None:
         """The timeline, diary and labs views, built on the first patient shown (so the

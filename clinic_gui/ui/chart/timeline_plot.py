@@ -694,9 +694,7 @@ class TimelinePlot(QWidget):
                 pen=pg.mkPen(DELAYED_PEN if delayed else BAR_PEN),
             )
             self.dose_plot.addItem(bars)
-            legend.addItem(
-                bars, "Delayed infusion" if delayed else "Infusion (mg/kg)"
-            )
+            legend.addItem(bars, "Delayed infusion" if delayed else "Infusion (mg/kg)")
         self.dose_plot.setYRange(0, dose_top, padding=0)
 
         # Levels, target and antibodies (upper plot, right axis).
@@ -752,9 +750,7 @@ class TimelinePlot(QWidget):
                 brush=pg.mkBrush(color),
             )
             self.level_view.addItem(marks)
-            legend.addItem(
-                marks, "Antibodies +" if positive else "Antibodies −"
-            )
+            legend.addItem(marks, "Antibodies +" if positive else "Antibodies −")
 
         # The diary score (lower plot).
         if s.diary:
