@@ -29,6 +29,7 @@ lint: $(STAMP)
 ## Benchmarks (never part of `make test`): figures are written to docs/.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/chart_open.py
 
 ## Screenshots of the main screens into docs/screenshots (offscreen rendering).
 screenshots: $(STAMP)

@@ -28,3 +28,10 @@ def test_engine_benchmark_runs(tmp_path: Path) -> None:
     assert "12 patients" in text
     for step in ("read_case (SQLite)", "assess (domain)", "assessment_json"):
         assert f"| {step} |" in text
+
+
+def test_chart_benchmark_runs(tmp_path: Path, qapp: object) -> None:
+    chart = _load("chart_open")
+    out = tmp_path / "chart.md"
+    assert chart.main(["--patients", "12", "--repeat", "2", "--out", str(out)]) == 0
+    assert "| next 2 |" in out.read_text()

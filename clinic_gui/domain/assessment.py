@@ -9,6 +9,7 @@ contract of ``clinic-gui assess --json``; ``assessment_text`` is its readable fo
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,36 +158,60 @@ def _pairing_days() -> int:
     return int(load_json("assessment.json")["score_lab_pairing_days"]["value"])
 
 
+class LabPairing:
+    """Pairs diary entries with laboratory results for their scores.
+
+    A ``test`` result (e.g. ``"crp"``) pairs with a diary entry of ``day`` when sampled on or
+    before ``as_of`` and within ``score_lab_pairing_days`` of ``day``
+    (``resources/assessment.json``): the nearest one, the earlier of two equally near. The
+    results are sorted once, so pairing every entry of a long diary stays fast.
+    """
+
+    def __init__(self, case: r.Case, as_of: dt.date) -> None:
+        self.window = _pairing_days()
+        self.case = case
+        self.as_of = as_of
+        self._sorted: dict[str, tuple[list[int], list[r.LabResult]]] = {}
+        for lab in sorted(case.labs, key=lambda item: item.sort_key):
+            if lab.sample_date <= as_of:
+                days, labs = self._sorted.setdefault(lab.test, ([], []))
+                days.append(lab.sample_date.toordinal())
+                labs.append(lab)
+
+    def nearest(self, test: str, day: dt.date) -> r.LabResult | None:
+        days, labs = self._sorted.get(test, ([], []))
+        ordinal = day.toordinal()
+        low = bisect.bisect_left(days, ordinal - self.window)
+        high = bisect.bisect_right(days, ordinal + self.window)
+        return min(
+            labs[low:high],
+            key=lambda lab: (abs(lab.sample_date.toordinal() - ordinal), lab.sort_key),
+            default=None,
+        )
+
+    def scores(self, entry: r.DiaryEntry) -> list[scores.ScoreResult]:
+        """The indication's scores for ``entry``, with its paired CRP and ESR."""
+        return scores.scores_for_entry(
+            self.case.patient.indication,
+            entry,
+            crp=self.nearest("crp", entry.date),
+            esr=self.nearest("esr", entry.date),
+        )
+
+
 def nearest_lab(case: r.Case, test: str, day: dt.date, as_of: dt.date) -> r.LabResult | None:
-    """The ``test`` result (e.g. ``"crp"``) that pairs with a diary entry of ``day`` for its
-    scores: sampled on or before ``as_of`` and within ``score_lab_pairing_days`` of ``day``
-    (``resources/assessment.json``), the nearest one; the earlier of two equally near."""
-    window = _pairing_days()
-    near = [
-        lab
-        for lab in case.labs
-        if lab.test == test
-        and lab.sample_date <= as_of
-        and abs((lab.sample_date - day).days) <= window
-    ]
-    return min(
-        near, key=lambda lab: (abs((lab.sample_date - day).days), lab.sort_key), default=None
-    )
-
-
-def _entry_scores(case: r.Case, entry: r.DiaryEntry, as_of: dt.date) -> list[scores.ScoreResult]:
-    crp = nearest_lab(case, "crp", entry.date, as_of)
-    esr = nearest_lab(case, "esr", entry.date, as_of)
-    return scores.scores_for_entry(case.patient.indication, entry, crp=crp, esr=esr)
+    """One pairing (see ``LabPairing``; build one of those to pair many entries)."""
+    return LabPairing(case, as_of).nearest(test, day)
 
 
 def latest_scores(case: r.Case, as_of: dt.date) -> ScoreSummary | None:
     """The indication's scores on the latest diary entry that has their inputs, and the change
     in the primary score since the previous entry that had it."""
+    pairing = LabPairing(case, as_of)
     entries = sorted((d for d in case.diary if d.date <= as_of), key=lambda d: d.date, reverse=True)
     latest: tuple[r.DiaryEntry, list[scores.ScoreResult]] | None = None
     for entry in entries:
-        results = _entry_scores(case, entry, as_of)
+        results = pairing.scores(entry)
         if results:
             latest = (entry, results)
             break
@@ -200,9 +225,7 @@ def latest_scores(case: r.Case, as_of: dt.date) -> ScoreSummary | None:
         for earlier in entries:
             if earlier.date >= entry.date:
                 continue
-            match = next(
-                (s for s in _entry_scores(case, earlier, as_of) if s.name == primary.name), None
-            )
+            match = next((s for s in pairing.scores(earlier) if s.name == primary.name), None)
             if match is not None:
                 change = scores.assess_change(primary.name, match.value, primary.value)
                 previous_date = earlier.date

@@ -46,8 +46,10 @@ are compared with a threshold (``6.3 − 4.3`` is 2.0, not 1.9999999999999996).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
+import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -404,7 +406,13 @@ def _cycle(
     days_late = None if planned is None else length - planned
     delayed = days_late is not None and days_late > s.delay_tolerance_days
 
-    by_day = [((day - start).days, score) for day, score in scored if start < day < end]
+    # ``scored`` is in date order: take the cycle's entries by binary search, not a scan.
+    inside = scored[
+        bisect.bisect_right(scored, (start, math.inf)) : bisect.bisect_left(
+            scored, (end, -math.inf)
+        )
+    ]
+    by_day = [((day - start).days, score) for day, score in inside]
     half = length // 2
     late_first = max(1, length - s.late_window_days)
     early = [score for d, score in by_day if 1 <= d <= half]

@@ -84,6 +84,7 @@ class ChartView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
         super().__init__(parent)
+        self._stale_tabs: set[QWidget | None] = set()
         self.timeline_plot: TimelinePlot | None = None
         self.diary_tab: DiaryTab | None = None
         self.labs_tab: LabsTab | None = None
@@ -267,6 +268,7 @@ class ChartView(QWidget):
         self.add_tab(self.diary_tab, "&Diary")
         self.labs_tab = LabsTab()
         self.add_tab(self.labs_tab, "&Labs")
+        self.tabs.currentChanged.connect(self._fill_current_tab)
 
     def clear(self) -> None:
         if self.diary_tab is not None:
@@ -297,11 +299,19 @@ class ChartView(QWidget):
         self.history_model.set_case(case, as_of=self.today)  # the proxy keeps its sort
         self.panel.show_assessment(assessment)
         self._ensure_record_views()
-        assert self.timeline_plot and self.diary_tab and self.labs_tab
+        assert self.timeline_plot is not None
         self.timeline_plot.show_case(case, self.today)
-        self.diary_tab.show_case(case, self.today)
-        self.labs_tab.show_case(case, self.today)
+        self._stale_tabs = {self.diary_tab, self.labs_tab}
+        self._fill_current_tab()
         return assessment
+
+    def _fill_current_tab(self, *_: object) -> None:
+        """The diary and labs tabs are filled when first looked at for this patient."""
+        current = self.tabs.currentWidget()
+        if self.case is None or current not in self._stale_tabs:
+            return
+        self._stale_tabs.discard(current)
+        current.show_case(self.case, self.today)  # type: ignore[attr-defined]
 
     # -- filling -----------------------------------------------------------------------------
     def _fill_header(self, a: Assessment) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain import scores
-from clinic_gui.domain.assessment import nearest_lab
+from clinic_gui.domain.assessment import LabPairing
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart.timeline_plot import date_axis, epoch_seconds
 
@@ -58,11 +58,10 @@ def diary_rows(case: r.Case, today: dt.date) -> list[DiaryRow]:
     indication = case.patient.indication
     preferred = scores.PREFERRED_SCORES.get(indication, ())
     rows = []
+    pairing = LabPairing(case, today)
     for entry in sorted(case.diary, key=lambda d: d.date, reverse=True):
-        crp = nearest_lab(case, "crp", entry.date, today)
-        esr = nearest_lab(case, "esr", entry.date, today)
         try:
-            results = tuple(scores.scores_for_entry(indication, entry, crp=crp, esr=esr))
+            results = tuple(pairing.scores(entry))
         except ValueError as error:
             rows.append(DiaryRow(entry, (), None, str(error)))
             continue
@@ -198,6 +197,8 @@ class DiaryTab(QWidget):
         self.model = DiaryModel()
         self.table = QTableView()
         self.table.setModel(self.model)
+        # Column widths from the first rows, not all of a ten-year diary (hundreds of ms).
+        self.table.horizontalHeader().setResizeContentsPrecision(60)
         self.table.setAccessibleName("Diary entries, newest first")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -221,6 +221,8 @@ class LabsTab(QWidget):
         self.model = LabsModel()
         self.table = QTableView()
         self.table.setModel(self.model)
+        # Column widths from the first rows, not all of a ten-year diary (hundreds of ms).
+        self.table.horizontalHeader().setResizeContentsPrecision(60)
         self.table.setAccessibleName("Lab results, newest first")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

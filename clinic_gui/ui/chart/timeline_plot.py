@@ -661,19 +661,19 @@ class TimelinePlot(QWidget):
         for positive in (False, True):
             windows = [w for w in s.late_windows if w.positive == positive]
             brush = POSITIVE_WINDOW_BRUSH if positive else WINDOW_BRUSH
-            for w in windows:
-                region = pg.LinearRegionItem(
-                    values=(
-                        epoch_seconds(w.first_day),
-                        epoch_seconds(w.last_day + dt.timedelta(days=1)),
-                    ),
-                    movable=False,
+            if windows:
+                # One item for all the windows of a kind (a region item each is slow to build
+                # for a ten-year history): bars spanning the diary's whole 0-10 scale.
+                shading = pg.BarGraphItem(
+                    x0=[epoch_seconds(w.first_day) for w in windows],
+                    x1=[epoch_seconds(w.last_day + dt.timedelta(days=1)) for w in windows],
+                    y0=[DIARY_SCALE[0]] * len(windows),
+                    y1=[DIARY_SCALE[1]] * len(windows),
                     brush=pg.mkBrush(brush),
                     pen=pg.mkPen(None),
                 )
-                region.setZValue(-20)
-                self.diary_plot.addItem(region)
-            if windows:
+                shading.setZValue(-20)
+                self.diary_plot.addItem(shading)
                 proxy = pg.BarGraphItem(x=[0], height=[1], width=1, brush=brush, pen=None)
                 name = "Positive late window" if positive else "Late window"
                 legend.addItem(proxy, name)
