@@ -131,8 +131,10 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        # Every column fits its content (a name is never cut to "…"); the last takes what is
+        # left, and a narrow list scrolls sideways rather than hiding who the patient is.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.list_note = QLabel()
         self.list_note.setWordWrap(True)
         left = QWidget()
