@@ -135,3 +135,15 @@ def test_foreign_sqlite_file_and_non_database_are_refused(tmp_path: Path) -> Non
         open_database(junk)
     with pytest.raises(DatabaseRefused, match="No clinic database"):
         open_database(tmp_path / "missing.sqlite", create=False)
+
+
+def test_same_day_entries_keep_their_order_with_vital_signs(db: Any) -> None:
+    # Found by hypothesis: an infusion with vital signs was written before the one it follows.
+    doc = load_case_json("cd-low-trough.json")
+    first = {"date": "2025-09-29", "product": "Inflectra", "dose_mg": 320, "lot": "A"}
+    second = {**first, "lot": "B", "vitals": [{"phase": "before", "pulse_bpm": 70}]}
+    doc["infusions"] = [*doc["infusions"][:-1], first, second]
+    case = parse_case(doc, today=TODAY)
+    insert_case(db, case, actor="test")
+    assert [i.lot for i in read_case(db, "CD-0101").infusions][-2:] == ["A", "B"]
+    assert read_case(db, "CD-0101") == case

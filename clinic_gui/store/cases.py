@@ -94,8 +94,9 @@ def insert_rows(
     """Insert the clinical rows of already-created patients (caller holds the transaction).
 
     Rows go in through one prepared INSERT per table (``executemany``), in list order, so
-    entries of one day read back in the order given. Infusions with vital signs are written
-    one by one, since their vital signs need the infusion's id.
+    entries of one day read back in the order given. An infusion with vital signs is written
+    on its own (its vital signs need its id), after the infusions buffered before it, so the
+    order still holds.
     """
     extra = ("patient_id", *stamp)
     buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name, *_ in CASE_TABLES}
@@ -105,6 +106,9 @@ def insert_rows(
             rows = buffers[table]
             for record in getattr(case, attr):
                 if table == "infusion" and record.vitals:
+                    if rows:
+                        _insert_many(db, table, columns(_cls) + extra, rows)
+                        rows.clear()
                     insert_infusion(db, pid, record, stamp)
                 else:
                     rows.append((*row_values(record), *tail))
