@@ -102,5 +102,5 @@ def test_model_contract(qtmodeltester: Any) -> None:
     from clinic_gui.ui.worklist_view import WorklistModel
 
     model = WorklistModel()
-    model.set_items(build_worklist([_case("seed-as-wearing-off.json")], dt.date(2026, 1, 8)))
+    model.set_rows(build_worklist([_case("seed-as-wearing-off.json")], dt.date(2026, 1, 8)))
     qtmodeltester.check(model)

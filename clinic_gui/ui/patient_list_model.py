@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from clinic_gui.domain.history import age_years
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import PatientFlags
 from clinic_gui.store.patients import PatientListRow
-
-Index = QModelIndex | QPersistentModelIndex
+from clinic_gui.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("MRN", "Name", "Age", "Indication", "Last infusion", "Flags")
 MRN, NAME, AGE, INDICATION, LAST_INFUSION, FLAGS = range(len(COLUMNS))
@@ -27,17 +26,13 @@ _BADGE_TEXT = {
 }
 
 
-class PatientListModel(QAbstractTableModel):
+class PatientListModel(RowTableModel):
+    columns = COLUMNS
+
     def __init__(self, today: dt.date | None = None) -> None:
         super().__init__()
-        self._rows: list[PatientListRow] = []
         self._today = today or dt.date.today()
         self._flags: dict[str, PatientFlags] = {}
-
-    def set_rows(self, rows: list[PatientListRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def set_flags(self, flags: dict[str, PatientFlags]) -> None:
         """Badges from the last whole-clinic assessment (the worklist's background pass)."""
@@ -48,24 +43,8 @@ class PatientListModel(QAbstractTableModel):
     def flags_of(self, mrn: str) -> PatientFlags | None:
         return self._flags.get(mrn)
 
-    def row_at(self, row: int) -> PatientListRow:
-        return self._rows[row]
-
     def row_of(self, mrn: str) -> int | None:
         return next((i for i, p in enumerate(self._rows) if p.mrn == mrn), None)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -10,14 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,8 +28,7 @@ from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem,
 from clinic_gui.store.clinic import iter_cases
 from clinic_gui.store.connection import open_database
 from clinic_gui.ui.background import BackgroundTask
-
-Index = QModelIndex | QPersistentModelIndex
+from clinic_gui.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("Category", "Date", "MRN", "Name", "Indication", "Details")
 CATEGORY, DATE, MRN, NAME, INDICATION, DETAILS = range(len(COLUMNS))
@@ -45,36 +37,13 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 _TINTS = {"overdue": "#fde7e9", "wearing_off_no_trough": "#fff4e0"}
 
 
-class WorklistModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._items: list[WorklistItem] = []
-
-    def set_items(self, items: list[WorklistItem]) -> None:
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
-
-    def item_at(self, row: int) -> WorklistItem:
-        return self._items[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+class WorklistModel(RowTableModel):
+    columns = COLUMNS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item = self._items[index.row()]
+        item: WorklistItem = self._rows[index.row()]
         column = index.column()
         if role == ITEM_ROLE:
             return item
@@ -161,7 +130,7 @@ class WorklistView(QWidget):
 
     def _show(self, overview: ClinicOverview) -> None:
         items = list(overview.items)
-        self.model.set_items(items)
+        self.model.set_rows(items)
         self.table.sortByColumn(CATEGORY, Qt.SortOrder.AscendingOrder)
         counts = {key: sum(i.category == key for i in items) for key in CATEGORIES}
         summary = ", ".join(f"{label}: {counts[key]}" for key, label in CATEGORIES.items())

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,8 +31,7 @@ from clinic_gui.domain import scores
 from clinic_gui.domain.assessment import LabPairing
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart.timeline_plot import date_axis, epoch_seconds
-
-Index = QModelIndex | QPersistentModelIndex
+from clinic_gui.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("Date", "Source", "Symptom score", "Score", "Morning stiffness (min)", "Other scores")
 DATE, SOURCE, SYMPTOM, SCORE, STIFFNESS, OTHER = range(len(COLUMNS))
@@ -91,37 +91,14 @@ def _flagged(result: scores.ScoreResult) -> bool:
     return result.partial or not result.verified
 
 
-class DiaryModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[DiaryRow] = []
-
-    def set_rows(self, rows: list[DiaryRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> DiaryRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section == SCORE:
-            return "The indication's preferred score that the entry allows"
-        if role == Qt.ItemDataRole.ToolTipRole and section == SYMPTOM:
-            return "The patient's own 0–10 symptom score"
-        return None
+class DiaryModel(RowTableModel):
+    columns = COLUMNS
+    header_tips = MappingProxyType(
+        {
+            SCORE: "The indication's preferred score that the entry allows",
+            SYMPTOM: "The patient's own 0–10 symptom score",
+        }
+    )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
 from clinic_gui.domain.dosing import DoseOption
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart import warning_colour
-
-Index = QModelIndex | QPersistentModelIndex
+from clinic_gui.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("Option", "Regimen", "mg", "Vials", "Waste (mg)", "mg/kg/week", "Label")
 OPTION, REGIMEN, MG, VIALS, WASTE, INTENSITY, LABEL = range(len(COLUMNS))
@@ -59,7 +58,14 @@ def option_notes(option: DoseOption) -> str:
     return "\n".join(n for n in (option.label_note, option.rounding_note) if n)
 
 
-class DoseOptionsModel(QAbstractTableModel):
+class DoseOptionsModel(RowTableModel):
+    """The assessment's options, plus the typed proposal as a last row that appears,
+    changes and goes without resetting the table."""
+
+    columns = COLUMNS
+    header_text = HEADER_TEXT
+    header_tips = HEADER_TIPS
+
     def __init__(self) -> None:
         super().__init__()
         self._options: list[DoseOption] = []
@@ -113,20 +119,6 @@ class DoseOptionsModel(QAbstractTableModel):
         if parent.isValid():
             return 0
         return len(self._options) + (self._proposed is not None)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADER_TEXT.get(section, COLUMNS[section])
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(section, COLUMNS[section])
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= self.rowCount():

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
 from clinic_gui.domain import records as r
@@ -20,8 +20,7 @@ from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.history import latest_weight
 from clinic_gui.domain.wearing_off import CycleEvidence, assess_wearing_off, load_settings
 from clinic_gui.ui.chart import warning_colour
-
-Index = QModelIndex | QPersistentModelIndex
+from clinic_gui.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = (
     "Date",
@@ -85,18 +84,19 @@ class HistoryRow:
         return self.infusion.dose_mg / self.weight_kg
 
 
-class DosingHistoryModel(QAbstractTableModel):
+class DosingHistoryModel(RowTableModel):
+    columns = COLUMNS
+    header_text = HEADER_TEXT
+    header_tips = HEADER_TIPS
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[HistoryRow] = []
         self._tolerance = load_settings().delay_tolerance_days
 
     # -- filling -----------------------------------------------------------------------------
     def set_case(self, case: r.Case | None, as_of: dt.date | None = None) -> None:
         """Show ``case``'s infusions (those on or before ``as_of`` when given), newest first."""
-        self.beginResetModel()
-        self._rows = [] if case is None else self._build(case, as_of)
-        self.endResetModel()
+        self.set_rows([] if case is None else self._build(case, as_of))
 
     def clear(self) -> None:
         self.set_case(None)
@@ -133,30 +133,10 @@ class DosingHistoryModel(QAbstractTableModel):
         return rows
 
     # -- access ------------------------------------------------------------------------------
-    def row_at(self, row: int) -> HistoryRow:
-        return self._rows[row]
-
     def row_of(self, date: dt.date) -> int | None:
         return next((n for n, h in enumerate(self._rows) if h.infusion.date == date), None)
 
     # -- the model ---------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADER_TEXT.get(section, COLUMNS[section])
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(section, COLUMNS[section])
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None

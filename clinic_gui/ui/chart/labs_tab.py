@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,8 +28,7 @@ from clinic_gui.domain.formatting import fmt_quantity
 from clinic_gui.domain.history import regimen_in_effect
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.ui.chart import warning_colour
-
-Index = QModelIndex | QPersistentModelIndex
+from clinic_gui.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("Sampled", "Test", "Result", "Canonical", "Assay", "Timing", "Interpretation", "LLOQ")
 SAMPLED, TEST, RESULT, CANONICAL, ASSAY, TIMING, INTERPRETATION, LLOQ = range(len(COLUMNS))
@@ -127,31 +126,11 @@ def lab_rows(case: r.Case) -> list[LabRow]:
     return rows
 
 
-class LabsModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[LabRow] = []
+class LabsModel(RowTableModel):
+    columns = COLUMNS
 
     def set_case(self, case: r.Case | None) -> None:
-        self.beginResetModel()
-        self._rows = lab_rows(case) if case is not None else []
-        self.endResetModel()
-
-    def row_at(self, row: int) -> LabRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        self.set_rows(lab_rows(case) if case is not None else [])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
