@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots lock clean
+.PHONY: run test lint bench bundle bundle-test screenshots lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,17 @@ test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check clinic_gui tests benchmarks
-	$(BIN)/ruff format --check clinic_gui tests benchmarks
+	$(BIN)/ruff check clinic_gui tests benchmarks packaging
+	$(BIN)/ruff format --check clinic_gui tests benchmarks packaging
 	$(BIN)/mypy
+
+## The installable bundle: dist/clinic-gui/ (one folder: clinic-gui, clinic-gui-cli, libraries).
+bundle: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec
+
+## Build the bundle and prove it runs: frozen self-test, import/assess, v1-database upgrade.
+bundle-test: bundle
+	$(BIN)/python packaging/bundle_smoke.py
 
 ## Benchmarks (never part of `make test`): figures are written to docs/.
 bench: $(STAMP)

@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         "--db", type=Path, help="clinic database file (default: the user data folder)"
     )
     parser.add_argument(
+        "--safe-mode",
+        action="store_true",
+        help="force software rendering (for PCs whose graphics driver shows a black or "
+        "garbled window; also CLINIC_GUI_SAFE_MODE=1)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="check, headless, that the app works here (temporary demo clinic, chart, "
@@ -229,7 +235,7 @@ def _run_gui(args: argparse.Namespace) -> int:
         write_demo_clinic(path, patients=120, seed=1, as_of=None)
     from clinic_gui.ui.app import run
 
-    return run(path)
+    return run(path, safe_mode=args.safe_mode)
 
 
 def _screenshot(args: argparse.Namespace) -> int:

@@ -7,30 +7,44 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clinic_gui import __version__
+from clinic_gui.resources import resource_path
 from clinic_gui.store.connection import DatabaseRefused, open_database
 from clinic_gui.ui.main_window import MainWindow
 
 EXIT_DATABASE = 3
 
 
-def application() -> QApplication:
-    """The process's one QApplication (created on first use)."""
+def application(*, safe_mode: bool = False) -> QApplication:
+    """The process's one QApplication (created on first use).
+
+    Safe mode forces Qt's software rendering, for clinic PCs whose graphics drivers show a
+    black or garbled window: ``clinic-gui --safe-mode`` or ``CLINIC_GUI_SAFE_MODE=1``.
+    """
     app = QApplication.instance()
     if app is None:
+        if safe_mode or os.environ.get("CLINIC_GUI_SAFE_MODE") == "1":
+            os.environ["QT_OPENGL"] = "software"
+            os.environ["QT_XCB_GL_INTEGRATION"] = "none"
+            os.environ.setdefault("QT_QUICK_BACKEND", "software")
+            QApplication.setAttribute(Qt.ApplicationAttribute.AA_UseSoftwareOpenGL)
         app = QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("clinic_gui")
     app.setApplicationName("clinic_gui")
     app.setApplicationVersion(__version__)
+    app.setApplicationDisplayName("clinic_gui")
+    app.setDesktopFileName("clinic-gui")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "clinic-gui.png"))))
     return app
 
 
-def run(db_path: Path) -> int:
-    app = application()
+def run(db_path: Path, *, safe_mode: bool = False) -> int:
+    app = application(safe_mode=safe_mode)
     try:
         db = open_database(db_path)
     except DatabaseRefused as exc:
