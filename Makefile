@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bundle bundle-test screenshots lock clean
+.PHONY: run test lint bench bundle bundle-test dist-linux screenshots lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ bundle: $(STAMP)
 ## Build the bundle and prove it runs: frozen self-test, import/assess, v1-database upgrade.
 bundle-test: bundle
 	$(BIN)/python packaging/bundle_smoke.py
+
+## The Linux archive: dist/clinic-gui-<version>-linux-<arch>.tar.gz (+ .sha256), then its
+## install / self-test / reinstall / uninstall test in a throwaway home (docs/installers.md).
+dist-linux: bundle
+	$(BIN)/python packaging/linux/make_archive.py
+	bash packaging/linux/test_archive.sh dist/clinic-gui-*.tar.gz
 
 ## Benchmarks (never part of `make test`): figures are written to docs/.
 bench: $(STAMP)

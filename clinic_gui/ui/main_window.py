@@ -94,7 +94,8 @@ class MainWindow(QMainWindow):
         self.db_path = db_path
         self.today = today or dt.date.today()
         self.settings = settings if settings is not None else QSettings()
-        self.setWindowTitle(f"clinic_gui — {db_path.name}")
+        # Qt appends the application's display name: "clinic.sqlite — clinic_gui".
+        self.setWindowTitle(db_path.name)
         self.resize(1366, 800)
 
         # -- left: the patient list ------------------------------------------------------------
