@@ -35,3 +35,8 @@ def test_chart_benchmark_runs(tmp_path: Path, qapp: object) -> None:
     out = tmp_path / "chart.md"
     assert chart.main(["--patients", "12", "--repeat", "2", "--out", str(out)]) == 0
     assert "| next 2 |" in out.read_text()
+
+
+def test_bundle_benchmark_dry_run(tmp_path: Path) -> None:
+    bundle = _load("bundle")
+    assert bundle.main(["--dry-run", "--out", str(tmp_path / "packaging.md")]) == 0
