@@ -40,9 +40,13 @@ def run(*args: str | Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(home)}
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         env[var] = str(home / var.lower())
-    return subprocess.run(
+    result = subprocess.run(
         [str(CLI), *map(str, args)], capture_output=True, text=True, env=env, timeout=300
     )
+    # An error the app survived (e.g. in a Qt slot) is still an error in the bundle.
+    if "Traceback" in result.stdout + result.stderr:
+        raise SmokeFailure(f"a traceback from {' '.join(map(str, args))}:\n{result.stderr[-3000:]}")
+    return result
 
 
 def check(condition: bool, step: str, detail: str = "") -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from clinic_gui.__main__ import main
 from clinic_gui.ui import self_test
 
@@ -28,3 +30,20 @@ def test_self_test_fails_with_the_step(monkeypatch: Any, capsys: Any, qapp: Any)
     out = capsys.readouterr().out
     assert "FAILED: founding-case patient opened" in out
     assert "self-test passed" not in out
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_inside_the_window_fails_the_self_test(
+    monkeypatch: Any, capsys: Any, qapp: Any
+) -> None:
+    # An exception in a Qt slot is printed, not raised: the self-test must still fail.
+    from clinic_gui.ui.chart import timeline_plot
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the timeline could not be drawn")
+
+    monkeypatch.setattr(timeline_plot.TimelinePlot, "show_case", broken)
+    assert main(["--self-test"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED:" in out
+    assert "RuntimeError: the timeline could not be drawn" in out

@@ -26,14 +26,29 @@ class SelfTestFailure(Exception):
 def run_self_test(out: Callable[[str], None] = print) -> int:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # An error inside a Qt slot or paint event is only printed, never raised to us: collect
+    # every one, so a chart that fails to draw fails the self-test.
+    errors: list[str] = []
+    previous_hook = sys.excepthook
+
+    def collect(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        errors.append(f"{kind.__name__}: {value}")
+        previous_hook(kind, value, tb)  # type: ignore[arg-type]
+
+    sys.excepthook = collect
     try:
         _run(out)
+        if errors:
+            raise SelfTestFailure(f"errors inside the window: {'; '.join(errors)}")
+        out("ok: no error inside the window")
     except SelfTestFailure as exc:
         out(f"FAILED: {exc}")
         return 1
     except Exception as exc:  # any crash is a failed self-test, with its reason
         out(f"FAILED: {type(exc).__name__}: {exc}")
         return 1
+    finally:
+        sys.excepthook = previous_hook
     out("self-test passed")
     return 0
 
@@ -81,6 +96,17 @@ def _run(out: Callable[[str], None]) -> None:
                 "recommendation panel shows the wearing-off flag",
                 badge,
             )
+            _check(
+                out,
+                chart.timeline_plot is not None
+                and chart.diary_tab is not None
+                and chart.labs_tab is not None
+                and not chart.timeline_plot.grab().isNull(),
+                "the chart draws its timeline and has its diary and labs tabs",
+            )
+            chart.tabs.setCurrentWidget(chart.diary_tab)  # fills and draws the diary tab
+            QApplication.processEvents()
+            chart.tabs.setCurrentIndex(0)
             row = chart.panel.current_tdm_row
             _check(out, row == "no_tdm", "recommendation panel highlights the no_tdm row", str(row))
             before = len(read_case(db, FOUNDING_MRN).infusions)
