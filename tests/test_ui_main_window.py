@@ -255,3 +255,10 @@ def test_void_needs_a_selected_entry(qtbot: Any, window: MainWindow, monkeypatch
     window.chart.history_table.setCurrentIndex(QModelIndex())
     assert window.open_entry_dialog("void") is None
     assert shown and "Select an infusion" in shown[0]
+
+
+def test_the_empty_chart_says_what_to_do_next(window: MainWindow) -> None:
+    window.search.setText("nobody by this name")
+    assert window.chart.name_label.text() == "No patient selected"
+    assert "Search by MRN or name" in window.chart.details_label.text()
+    assert "Worklist (Ctrl+2)" in window.chart.details_label.text()

@@ -79,6 +79,12 @@ class ElidedLabel(QLabel):
         painter.drawText(self.contentsRect(), align, self.elided_text())
 
 
+EMPTY_HINT = (
+    "Search by MRN or name on the left (Ctrl+F) and press Enter, or see who is due in the "
+    "Worklist (Ctrl+2)."
+)
+
+
 class ChartView(QWidget):
     """The chart of the patient shown; ``tabs`` and ``set_timeline`` take other people's views."""
 
@@ -283,6 +289,8 @@ class ChartView(QWidget):
         for label in (self.details_label, self.regimen_label, self.next_due_label):
             label.clear()
             label.setVisible(False)
+        self.details_label.setText(EMPTY_HINT)
+        self.details_label.setVisible(True)
         self.wearing_off_badge.setVisible(False)
         self.tdm_badge.setVisible(False)
         self.history_model.clear()
