@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -45,6 +44,7 @@ from clinic_gui.ui.dialogs.regimen_dialog import RegimenDialog
 from clinic_gui.ui.dialogs.void_dialog import VoidDialog
 from clinic_gui.ui.dialogs.weight_dialog import WeightDialog
 from clinic_gui.ui.patient_list_model import PatientListModel
+from clinic_gui.ui.row_table_model import read_only_table
 from clinic_gui.ui.worklist_view import WorklistView
 
 LIST_LIMIT = 1000
@@ -122,15 +122,7 @@ class MainWindow(QMainWindow):
         filters.addWidget(self.indication_filter, 1)
         filters.addWidget(self.flag_filter, 1)
         self.model = PatientListModel(today=self.today)
-        self.table = QTableView()
-        self.table.setAccessibleName("Patient list")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        self.table = read_only_table(QTableView(), self.model, "Patient list")
         header = self.table.horizontalHeader()
         # Every column fits its content (a name is never cut to "…"); the last takes what is
         # left, and a narrow list scrolls sideways rather than hiding who the patient is.

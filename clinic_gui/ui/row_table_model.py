@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -51,3 +58,21 @@ class RowTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.header_tips.get(section, self.columns[section])
         return None
+
+
+def read_only_table(
+    table: QTableView, model: QAbstractItemModel, name: str, *, alternating: bool = True
+) -> QTableView:
+    """Set up a table the way every list in the app reads: whole rows, one at a time, not
+    editable, no row numbers, one line per row, columns sized from the first rows."""
+    table.setModel(model)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.setWordWrap(False)
+    table.setAlternatingRowColors(alternating)
+    # Column widths from the first rows, not every row of a ten-year record (hundreds of ms).
+    table.horizontalHeader().setResizeContentsPrecision(60)
+    return table

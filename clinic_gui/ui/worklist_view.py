@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,7 +27,7 @@ from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem,
 from clinic_gui.store.clinic import iter_cases
 from clinic_gui.store.connection import open_database
 from clinic_gui.ui.background import BackgroundTask
-from clinic_gui.ui.row_table_model import Index, RowTableModel
+from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
 
 COLUMNS = ("Category", "Date", "MRN", "Name", "Indication", "Details")
 CATEGORY, DATE, MRN, NAME, INDICATION, DETAILS = range(len(COLUMNS))
@@ -83,15 +82,11 @@ class WorklistView(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self.table.setAccessibleName("Worklist entries")
-        self.table.setModel(self.proxy)
+        # No alternating rows: overdue and wearing-off rows are tinted instead.
+        self.table = read_only_table(
+            QTableView(), self.proxy, "Worklist entries", alternating=False
+        )
         self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(DETAILS, QHeaderView.ResizeMode.Stretch)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
 from clinic_gui.ui.chart.history_model import DATE, INFUSION_ROLE, SORT_ROLE, DosingHistoryModel
 from clinic_gui.ui.chart.recommendation_panel import RecommendationPanel
+from clinic_gui.ui.row_table_model import read_only_table
 
 if TYPE_CHECKING:
     from clinic_gui.ui.chart.diary_tab import DiaryTab
@@ -110,15 +110,9 @@ class ChartView(QWidget):
         self.history_proxy = QSortFilterProxyModel(self)
         self.history_proxy.setSourceModel(self.history_model)
         self.history_proxy.setSortRole(SORT_ROLE)
-        self.history_table = QTableView()
-        self.history_table.setModel(self.history_proxy)
-        self.history_table.setAccessibleName("Dosing history table")
-        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history_table.setAlternatingRowColors(True)
-        self.history_table.setWordWrap(False)
-        self.history_table.verticalHeader().hide()
+        self.history_table = read_only_table(
+            QTableView(), self.history_proxy, "Dosing history table"
+        )
         self.history_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )

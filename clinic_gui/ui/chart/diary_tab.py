@@ -17,7 +17,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -31,7 +30,7 @@ from clinic_gui.domain import scores
 from clinic_gui.domain.assessment import LabPairing
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart.timeline_plot import date_axis, epoch_seconds
-from clinic_gui.ui.row_table_model import Index, RowTableModel
+from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
 
 COLUMNS = ("Date", "Source", "Symptom score", "Score", "Morning stiffness (min)", "Other scores")
 DATE, SOURCE, SYMPTOM, SCORE, STIFFNESS, OTHER = range(len(COLUMNS))
@@ -172,16 +171,7 @@ class DiaryTab(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.model = DiaryModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        # Column widths from the first rows, not all of a ten-year diary (hundreds of ms).
-        self.table.horizontalHeader().setResizeContentsPrecision(60)
-        self.table.setAccessibleName("Diary entries, newest first")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(QTableView(), self.model, "Diary entries, newest first")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(OTHER, QHeaderView.ResizeMode.Stretch)  # elided; tooltip

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QTableView,
@@ -28,7 +27,7 @@ from clinic_gui.domain.formatting import fmt_quantity
 from clinic_gui.domain.history import regimen_in_effect
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.ui.chart import warning_colour
-from clinic_gui.ui.row_table_model import Index, RowTableModel
+from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
 
 COLUMNS = ("Sampled", "Test", "Result", "Canonical", "Assay", "Timing", "Interpretation", "LLOQ")
 SAMPLED, TEST, RESULT, CANONICAL, ASSAY, TIMING, INTERPRETATION, LLOQ = range(len(COLUMNS))
@@ -198,16 +197,7 @@ class LabsTab(QWidget):
         self.legend.setAccessibleName("Labs legend")
         layout.addWidget(self.legend)
         self.model = LabsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        # Column widths from the first rows, not all of a ten-year diary (hundreds of ms).
-        self.table.horizontalHeader().setResizeContentsPrecision(60)
-        self.table.setAccessibleName("Lab results, newest first")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(QTableView(), self.model, "Lab results, newest first")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
