@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from clinic_gui.domain.demo import generate_clinic
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.connection import open_database
+from clinic_gui.store.users import create_user
 from clinic_gui.ui.chart.chart_view import ChartView
 
 AS_OF = dt.date(2026, 11, 1)
@@ -36,7 +37,11 @@ def run(patients: int, repeat: int) -> str:
     years = (AS_OF - min(i.date for i in case.infusions)).days / 365.25
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(Path(folder) / "bench.sqlite")
-        insert_case(db, case, actor="benchmark")
+        actor = create_user(
+            db, None, username="bench", full_name="Benchmark", roles=["admin", "physician"],
+            password="benchmark only",
+        )  # fmt: skip
+        insert_case(db, case, actor=actor)
         chart = ChartView(today=AS_OF)
         chart.resize(1366 - 390, 768 - 100)
         chart.show()

@@ -28,6 +28,7 @@ from clinic_gui.domain.assessment import assess, assessment_json
 from clinic_gui.domain.demo import generate_clinic
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.connection import open_database
+from clinic_gui.store.users import create_user
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -69,7 +70,11 @@ def run(patients: int, repeat: int) -> str:
     years = (AS_OF - first).days / 365.25
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(Path(folder) / "bench.sqlite")
-        insert_case(db, case, actor="benchmark")
+        actor = create_user(
+            db, None, username="bench", full_name="Benchmark", roles=["admin", "physician"],
+            password="benchmark only",
+        )  # fmt: skip
+        insert_case(db, case, actor=actor)
         read = _timed(lambda: read_case(db, case.patient.mrn), repeat)
         db.close()
     domain = _timed(lambda: assess(case, AS_OF, proposals=["7 mg/kg q6w"]), repeat)

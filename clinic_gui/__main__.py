@@ -1,7 +1,13 @@
 """The one entry point: ``clinic-gui`` opens the window; subcommands work without one.
 
 Exit codes: 0 done; 1 the input was refused (nothing was written); 2 bad command line;
-3 the database could not be opened (not ours, newer schema, unreadable).
+3 the database could not be opened (not ours, newer schema, unreadable); 4 sign-in or
+permission refused; 5 the audit trail did not verify.
+
+Commands that change the record or take data out of it act as a signed-in user:
+``--user NAME``, with the password asked for on the terminal or read from the
+``CLINIC_GUI_PASSWORD`` environment variable (for scripts). On the demo clinic the demo
+user acts without a password.
 """
 
 from __future__ import annotations
@@ -12,15 +18,20 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clinic_gui import __version__
 
 if TYPE_CHECKING:
+    from clinic_gui.domain.access import User
     from clinic_gui.domain.records import Case
+    from clinic_gui.store.connection import ClinicDatabase
 
 EXIT_REFUSED = 1
 EXIT_DATABASE = 3
+EXIT_ACCESS = 4
+EXIT_AUDIT = 5
+PASSWORD_VARIABLE = "CLINIC_GUI_PASSWORD"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,15 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str, *, needs_db: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(
+        name: str, help_text: str, *, needs_db: bool = True, acts: bool = False, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
         if needs_db:
             p.add_argument(
                 "--db", type=Path, default=argparse.SUPPRESS, help="clinic database file"
             )
+        if acts:
+            p.add_argument(
+                "--user",
+                default=None,
+                help=f"act as this user (password asked for, or read from {PASSWORD_VARIABLE})",
+            )
         return p
 
-    p = command("import-case", "import one patient's clinic-case/1 JSON file")
+    p = command("import-case", "import one patient's clinic-case/1 JSON file", acts=True)
     p.add_argument("file", type=Path, help="the case file ('-' reads standard input)")
     p.add_argument(
         "--replace",
@@ -70,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         "(their old rows are voided, not deleted)",
     )
     p = command(
-        "export-case", "print one patient's record as clinic-case/1 JSON on standard output"
+        "export-case",
+        "print one patient's record as clinic-case/1 JSON on standard output",
+        acts=True,
     )
     p.add_argument("mrn")
     p = command("assess", "assess one patient: wearing-off, TDM decision row, dose options")
@@ -104,6 +125,39 @@ def _parser() -> argparse.ArgumentParser:
         "temporary demo clinic",
     )
     p.add_argument("directory", type=Path)
+
+    users = sub.add_parser("user", help="user accounts", description="user accounts")
+    users_sub = users.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    p = command(
+        "add",
+        "add a user account (the first administrator of a new database needs no --user)",
+        acts=True,
+        parent=users_sub,
+    )
+    p.add_argument("username", help="lower-case sign-in name, e.g. rn.kim")
+    p.add_argument("--full-name", required=True, help="the person's name as printed")
+    p.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=["nurse", "physician", "admin"],
+        help="a role (may be repeated)",
+    )
+    p.add_argument(
+        "--new-password-from-env",
+        metavar="VARIABLE",
+        default=None,
+        help="read the new account's password from this environment variable (else asked)",
+    )
+    command("list", "list the user accounts and their roles", parent=users_sub)
+
+    audit = sub.add_parser("audit", help="the audit trail", description="the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    command(
+        "verify",
+        "check the audit trail's hash chain; exit 5 and name the first broken row if not intact",
+        parent=audit_sub,
+    )
     return parser
 
 
@@ -120,9 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "assess": _assess,
         "demo": _demo,
         "screenshot": _screenshot,
+        "user": _user_command,
+        "audit": _audit_command,
     }
     from clinic_gui.store.cases import PatientNotFound
-    from clinic_gui.store.connection import DatabaseRefused
+    from clinic_gui.store.connection import DatabaseRefused, WriteFailed
+    from clinic_gui.store.users import PermissionRefused, SignInRefused
 
     try:
         return handlers[args.command](args)
@@ -130,6 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"clinic-gui: {exc}", file=sys.stderr)
         return EXIT_DATABASE
     except PatientNotFound as exc:
+        return _refuse(str(exc), writes=False)
+    except (SignInRefused, PermissionRefused) as exc:
+        print(f"clinic-gui: {exc}\nNothing was written.", file=sys.stderr)
+        return EXIT_ACCESS
+    except WriteFailed as exc:
         return _refuse(str(exc), writes=False)
 
 
@@ -139,6 +201,92 @@ def _database_path(args: argparse.Namespace) -> Path:
     if getattr(args, "db", None):
         return Path(args.db)
     return paths.demo_database() if getattr(args, "demo", False) else paths.default_database()
+
+
+def _acting_user(db: ClinicDatabase, args: argparse.Namespace) -> User:
+    """The demo user on the demo clinic; otherwise ``--user`` signed in with a password."""
+    from clinic_gui.store.users import SignInRefused, demo_user, needs_first_admin, sign_in
+
+    user = demo_user(db)
+    if user is not None:
+        return user
+    if needs_first_admin(db):
+        raise SignInRefused(
+            "this database has no users yet: create the first administrator with "
+            "'clinic-gui user add NAME --full-name \"...\" --role admin'"
+        )
+    if not getattr(args, "user", None):
+        raise SignInRefused(
+            f"this command acts on the record: give --user NAME (the password is asked for, "
+            f"or read from {PASSWORD_VARIABLE})"
+        )
+    return sign_in(db, args.user, _password(f"Password for {args.user}: ", PASSWORD_VARIABLE))
+
+
+def _password(prompt: str, variable: str) -> str:
+    import getpass
+    import os
+
+    from clinic_gui.store.users import SignInRefused
+
+    if variable in os.environ:
+        return os.environ[variable]
+    if not sys.stdin.isatty():
+        raise SignInRefused(f"no password: set {variable} or run the command in a terminal")
+    return getpass.getpass(prompt)
+
+
+def _user_command(args: argparse.Namespace) -> int:
+    from clinic_gui.domain.access import ROLE_LABELS
+    from clinic_gui.store.connection import open_database
+    from clinic_gui.store.users import UserRefused, create_user, list_users, needs_first_admin
+
+    db = open_database(_database_path(args), create=args.user_command == "add")
+    try:
+        if args.user_command == "list":
+            for user, disabled in list_users(db):
+                roles = ", ".join(ROLE_LABELS[r] for r in sorted(user.roles))
+                state = f"disabled {disabled}" if disabled else "active"
+                print(f"{user.username}\t{user.full_name}\t{roles}\t{state}")
+            return 0
+        actor = None if needs_first_admin(db) else _acting_user(db, args)
+        variable = args.new_password_from_env
+        if variable:
+            import os
+
+            if variable not in os.environ:
+                return _refuse(f"--new-password-from-env: {variable} is not set")
+            password = os.environ[variable]
+        else:
+            password = _password(f"New password for {args.username}: ", "")
+        try:
+            user = create_user(
+                db,
+                actor,
+                username=args.username,
+                full_name=args.full_name,
+                roles=args.role,
+                password=password,
+            )
+        except UserRefused as exc:
+            return _refuse("\n  ".join(["user not added:", *exc.problems]))
+    finally:
+        db.close()
+    print(f"Added {user.username} ({user.role_text}).", file=sys.stderr)
+    return 0
+
+
+def _audit_command(args: argparse.Namespace) -> int:
+    from clinic_gui.store.audit import verify_chain
+    from clinic_gui.store.connection import open_database
+
+    db = open_database(_database_path(args), create=False)
+    try:
+        report = verify_chain(db)
+    finally:
+        db.close()
+    print(report.text())
+    return 0 if report.ok else EXIT_AUDIT
 
 
 def _import_case(args: argparse.Namespace) -> int:
@@ -162,7 +310,7 @@ def _import_case(args: argparse.Namespace) -> int:
         return _refuse(f"{source}: {exc}")
     db = open_database(_database_path(args))
     try:
-        insert_case(db, case, replace=args.replace)
+        insert_case(db, case, replace=args.replace, actor=_acting_user(db, args))
     except DuplicatePatient as exc:
         return _refuse(f"{source}: {exc}")
     finally:
@@ -189,8 +337,17 @@ def _read_case(args: argparse.Namespace) -> Case:
 
 def _export_case(args: argparse.Namespace) -> int:
     from clinic_gui.domain.case_file import case_to_json
+    from clinic_gui.store.cases import read_case
+    from clinic_gui.store.connection import open_database
+    from clinic_gui.store.entries import record_export
 
-    case = _read_case(args)
+    db = open_database(_database_path(args), create=False)
+    try:
+        actor = _acting_user(db, args)
+        case = read_case(db, args.mrn)
+        record_export(db, args.mrn, actor=actor, where="standard output (command line)")
+    finally:
+        db.close()
     json.dump(case_to_json(case), sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

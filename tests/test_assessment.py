@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASES, load_case_json
+from conftest import CASES, load_case_json, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import case_documents
@@ -134,7 +134,7 @@ def _check_contract(doc: dict[str, Any]) -> None:
 
 def test_assess_json_command(tmp_path: Path, capsys: Any) -> None:
     db = tmp_path / "c.sqlite"
-    assert main(["import-case", str(CASES / "seed-as-wearing-off.json"), "--db", str(db)]) == 0
+    assert run_cli("import-case", CASES / "seed-as-wearing-off.json", "--db", db) == 0
     capsys.readouterr()
     args = ["assess", "--db", str(db), "--mrn", "AS-0001", "--as-of", "2025-12-01", "--json"]
     assert main([*args, "--propose", "7 mg/kg q6w", "--propose", "5 mg/kg q4w"]) == 0
@@ -154,7 +154,7 @@ def test_assess_json_command(tmp_path: Path, capsys: Any) -> None:
 
 def test_assess_text_command_and_refusals(tmp_path: Path, capsys: Any) -> None:
     db = tmp_path / "c.sqlite"
-    main(["import-case", str(CASES / "cd-low-trough.json"), "--db", str(db)])
+    run_cli("import-case", CASES / "cd-low-trough.json", "--db", db)
     capsys.readouterr()
     assert main(["assess", "--db", str(db), "--mrn", "CD-0101", "--as-of", "2025-09-29"]) == 0
     text = capsys.readouterr().out

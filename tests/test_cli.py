@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASE_FILES, CASES, load_case_json, snapshot
+from conftest import CASE_FILES, CASES, load_case_json, run_cli, snapshot
 
 from clinic_gui.__main__ import main
 
-
-def run(*args: str | Path) -> int:
-    return main([str(a) for a in args])
+run = run_cli
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import snapshot
+from conftest import Staff, snapshot
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.case_file import case_to_json, check_case, parse_case
@@ -423,9 +423,7 @@ def test_write_demo_clinic_then_refuse_a_second_time(tmp_path: Path) -> None:
         assert read_case(db, "AS-0001") == cases[0]
         for case in cases[1:6]:
             assert read_case(db, case.patient.mrn) == case
-        assert {row[0] for row in db.execute("SELECT DISTINCT created_by FROM diary")} == {
-            "demo generator"
-        }
+        assert {row[0] for row in db.execute("SELECT DISTINCT created_by FROM diary")} == {"demo"}
     finally:
         db.close()
 
@@ -439,7 +437,7 @@ def test_a_real_clinic_is_never_filled_with_demo_patients(tmp_path: Path) -> Non
     path = tmp_path / "clinic.sqlite"
     db = open_database(path)
     try:
-        insert_case(db, founding_case(AS_OF), actor="rn.test")
+        insert_case(db, founding_case(AS_OF), actor=Staff(db).nurse)
     finally:
         db.close()
     before = snapshot(path)
@@ -453,10 +451,11 @@ def test_an_exported_demo_patient_reimports_losslessly(tmp_path: Path) -> None:
     write_demo_clinic(demo, patients=12, seed=SEED, as_of=AS_OF)
     mrns = [c.patient.mrn for c in generate_clinic(12, SEED, AS_OF)]
     first, second = open_database(demo), open_database(tmp_path / "fresh.sqlite")
+    nurse = Staff(second).nurse
     try:
         for mrn in mrns[1:4]:
             exported: dict[str, Any] = json.loads(json.dumps(case_to_json(read_case(first, mrn))))
-            insert_case(second, parse_case(exported, today=AS_OF), actor="test")
+            insert_case(second, parse_case(exported, today=AS_OF), actor=nurse)
             assert case_to_json(read_case(second, mrn)) == exported
     finally:
         first.close()

@@ -50,7 +50,7 @@ def test_ladder_versions_are_consecutive_from_one() -> None:
 
 
 def _with_step(monkeypatch: Any, *statements: str) -> None:
-    extra = Step(SCHEMA_VERSION + 1, "test step", lambda: list(statements))
+    extra = Step(SCHEMA_VERSION + 1, "test step", lambda db: list(statements))
     monkeypatch.setattr(connection, "LADDER", (*LADDER, extra))
     monkeypatch.setattr(connection, "SCHEMA_VERSION", extra.version)
 
@@ -68,7 +68,7 @@ def test_upgrade_backs_up_first_then_migrates_without_loss(v1_copy: Path, monkey
     backups = list((v1_copy.parent / "backups").glob("clinic-schema-v1-*.sqlite"))
     assert len(backups) == 1
     saved = sqlite3.connect(backups[0])
-    assert saved.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert saved.execute("PRAGMA user_version").fetchone() == (1,)
     assert saved.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert saved.execute("SELECT count(*) FROM diary").fetchone()[0] > 300
     saved.close()

@@ -26,12 +26,17 @@ TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture
-def window(qtbot: Any, db: Any, db_path: Path) -> MainWindow:
+def window(qtbot: Any, db: Any, db_path: Path, staff: Any) -> MainWindow:
     for name in ("seed-as-wearing-off.json", "cd-low-trough.json"):
         doc = json.loads((CASES / name).read_text())
-        insert_case(db, parse_case(doc, today=TODAY), actor="test")
+        insert_case(db, parse_case(doc, today=TODAY), actor=staff.nurse)
     win = MainWindow(
-        db, db_path, today=TODAY, settings=_settings(db_path), assess_clinic_on_start=False
+        db,
+        db_path,
+        today=TODAY,
+        settings=_settings(db_path),
+        assess_clinic_on_start=False,
+        user=staff.physician,
     )
     qtbot.addWidget(win)
     win.show()
@@ -124,12 +129,12 @@ def test_a_search_that_leaves_one_patient_opens_them(qtbot: Any, window: MainWin
     assert window.current_mrn() == "CD-0101"
 
 
-def test_an_old_weight_is_pointed_out(qtbot: Any, db: Any, db_path: Path) -> None:
+def test_an_old_weight_is_pointed_out(qtbot: Any, db: Any, db_path: Path, staff: Any) -> None:
     doc = json.loads((CASES / "cd-low-trough.json").read_text())
-    insert_case(db, parse_case(doc, today=TODAY), actor="test")
+    insert_case(db, parse_case(doc, today=TODAY), actor=staff.nurse)
     win = MainWindow(
         db, db_path, today=dt.date(2026, 1, 10), settings=_settings(db_path),
-        assess_clinic_on_start=False,
+        assess_clinic_on_start=False, user=staff.physician,
     )  # fmt: skip
     qtbot.addWidget(win)
     win.show_patient("CD-0101")
@@ -137,7 +142,7 @@ def test_an_old_weight_is_pointed_out(qtbot: Any, db: Any, db_path: Path) -> Non
     assert "The latest weight (64 kg, 2025-09-29) is 103 days old" in warnings
     recent = MainWindow(
         db, db_path, today=dt.date(2025, 10, 1), settings=_settings(db_path),
-        assess_clinic_on_start=False,
+        assess_clinic_on_start=False, user=staff.physician,
     )  # fmt: skip
     qtbot.addWidget(recent)
     recent.show_patient("CD-0101")
@@ -166,13 +171,18 @@ def test_worklist_row_opens_the_chart(qtbot: Any, window: MainWindow) -> None:
 
 
 def test_window_state_and_last_patient_are_restored(
-    qtbot: Any, db: Any, db_path: Path, window: MainWindow
+    qtbot: Any, db: Any, db_path: Path, window: MainWindow, staff: Any
 ) -> None:
     window.show_patient("AS-0001")
     window.splitter.setSizes([300, 1000])
     window.close()
     again = MainWindow(
-        db, db_path, today=TODAY, settings=_settings(db_path), assess_clinic_on_start=False
+        db,
+        db_path,
+        today=TODAY,
+        settings=_settings(db_path),
+        assess_clinic_on_start=False,
+        user=staff.physician,
     )
     qtbot.addWidget(again)
     again.show()

@@ -72,10 +72,11 @@ def test_no_regimen_no_dose_but_never_a_crash() -> None:
 
 
 def test_view_builds_in_the_background_and_opens_a_chart(
-    qtbot: Any, db: Any, db_path: Path
+    qtbot: Any, db: Any, db_path: Path, staff: Any
 ) -> None:
     for name in ("seed-as-wearing-off.json", "cd-low-trough.json"):
-        insert_case(db, parse_case(json.loads((CASES / name).read_text()), today=TODAY))
+        case = parse_case(json.loads((CASES / name).read_text()), today=TODAY)
+        insert_case(db, case, actor=staff.nurse)
     view = WorklistView(db_path, today=dt.date(2026, 1, 13))
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.refreshed, timeout=10_000) as blocker:

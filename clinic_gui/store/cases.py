@@ -15,8 +15,11 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from clinic_gui.domain import records as r
-from clinic_gui.store.connection import current_actor, utc_now, write_transaction
+from clinic_gui.domain.access import Permission, User
+from clinic_gui.store.audit import log_event
+from clinic_gui.store.connection import utc_now, write_transaction
 from clinic_gui.store.rows import columns, from_row, row_values, to_row
+from clinic_gui.store.users import authorize
 
 # table name, record type, the field of Case that holds the list, the date column
 CASE_TABLES: tuple[tuple[str, type, str, str], ...] = (
@@ -49,14 +52,15 @@ def patient_row(db: Database, mrn: str) -> dict[str, Any]:
     return rows[0]
 
 
-def creation_stamp(actor: str | None) -> dict[str, str]:
-    """``created_at``/``created_by`` for rows written now by ``actor`` (default: the OS user)."""
-    return {"created_at": utc_now(), "created_by": actor or current_actor()}
+def creation_stamp(actor: User | str) -> dict[str, str]:
+    """``created_at``/``created_by`` for rows written now by ``actor``."""
+    return {
+        "created_at": utc_now(),
+        "created_by": actor.username if isinstance(actor, User) else actor,
+    }
 
 
-def insert_case(
-    db: Database, case: r.Case, *, actor: str | None = None, replace: bool = False
-) -> int:
+def insert_case(db: Database, case: r.Case, *, actor: User, replace: bool = False) -> int:
     """Write a whole case in one transaction and return the patient's id.
 
     With ``replace``, an existing patient with the same MRN keeps their row (updated) and
@@ -65,6 +69,9 @@ def insert_case(
     """
     stamp = creation_stamp(actor)
     with write_transaction(db):
+        # A case file transfers a documented record (regimens say who ordered them), so a
+        # nurse may import one; changing a regimen in the app needs a physician.
+        authorize(db, actor, Permission.IMPORT_CASE)
         existing = patient_id(db, case.patient.mrn)
         if existing is not None and not replace:
             raise DuplicatePatient(
@@ -76,16 +83,61 @@ def insert_case(
         else:
             pid = existing
             void_patient_rows(db, pid, reason="replaced by case import", actor=stamp["created_by"])
-            db.table("patient").update(
-                pid,
-                {
-                    **to_row(case.patient),
-                    "updated_at": stamp["created_at"],
-                    "updated_by": stamp["created_by"],
-                },
-            )
+            update_row(db, "patient", pid, to_row(case.patient), actor.username)
         insert_rows(db, [(pid, case)], stamp)
+        log_event(
+            db,
+            actor,
+            "import",
+            f"case file for {case.patient.mrn}" + (" (replacing the record)" if replace else ""),
+            table="patient",
+            row_id=pid,
+            patient_id=pid,
+        )
     return pid
+
+
+def update_row(
+    db: Database,
+    table: str,
+    row_id: int,
+    values: dict[str, Any],
+    actor: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Change one row, stamping who and when and raising its ``row_version`` by one.
+
+    With ``expected_version``, the change is made only if the row is still at that version
+    (nobody saved it meanwhile); otherwise ``ChangedMeanwhile`` says who changed it and when.
+    """
+    current = db.execute(
+        f"SELECT row_version, coalesce(updated_by, created_by), coalesce(updated_at, created_at) "
+        f"FROM {table} WHERE id = ?",
+        [row_id],
+    ).fetchone()
+    if current is None:
+        raise LookupError(f"no {table} row {row_id}")
+    if expected_version is not None and current[0] != expected_version:
+        raise ChangedMeanwhile(table, current[1], current[2])
+    assignments = ", ".join(f'"{name}" = ?' for name in values)
+    db.execute(
+        f"UPDATE {table} SET {assignments}, updated_at = ?, updated_by = ?, "
+        "row_version = row_version + 1 WHERE id = ?",
+        [*values.values(), utc_now(), actor, row_id],
+    )
+
+
+class ChangedMeanwhile(Exception):
+    """Someone else saved the row after it was read for editing; nothing was overwritten."""
+
+    def __init__(self, table: str, by: str, at: str):
+        self.by, self.at = by, at
+        super().__init__(
+            f"{table}: changed by {by} at {at} while you were editing; your changes were not "
+            "saved, so nothing of theirs was overwritten. Reopen the record to see the current "
+            "details and make your change again."
+        )
 
 
 def insert_rows(
@@ -160,7 +212,8 @@ def void_rows(
 ) -> None:
     """Void the current rows of ``table`` matching ``where``: kept, with who, when and why."""
     db.execute(
-        f"UPDATE {table} SET voided_at = ?, voided_by = ?, void_reason = ? "
+        f"UPDATE {table} SET voided_at = ?, voided_by = ?, void_reason = ?, "
+        "row_version = row_version + 1 "
         f"WHERE voided_at IS NULL AND ({where})",
         [now, actor, reason, *params],
     )

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from clinic_gui.store.audit import register_functions
 from clinic_gui.store.migrations import LADDER, SCHEMA_VERSION
 
 # The handle the rest of the app holds; callers outside the store never import sqlite_utils.
@@ -26,6 +27,9 @@ ClinicDatabase = Database
 
 APPLICATION_ID = 0x494E4658  # "INFX"
 BUSY_TIMEOUT_MS = 5000
+# After the busy timeout, BEGIN IMMEDIATE is tried this many more times (a second
+# workstation's long import) before the user is told; see ``write_transaction``.
+BUSY_RETRIES = 5
 
 
 class DatabaseRefused(Exception):
@@ -34,6 +38,12 @@ class DatabaseRefused(Exception):
 
 class NewerDatabaseError(DatabaseRefused):
     pass
+
+
+class WriteFailed(Exception):
+    """A save the database could not make (disk full, read-only file, another workstation
+    holding the lock too long, an I/O error). Nothing of it was written; the message says
+    what happened and what to do."""
 
 
 def open_database(path: Path | str, *, create: bool = True) -> Database:
@@ -52,6 +62,7 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
     try:
         _check_identity(path, version, app_id, tables)
         _configure(conn)
+        register_functions(conn)
         db = Database(conn)
         if version < SCHEMA_VERSION:
             if version > 0:
@@ -99,7 +110,7 @@ def _upgrade(db: Database, current: int) -> None:
         with write_transaction(db):
             if current == 0:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            for statement in step.statements():
+            for statement in step.statements(db):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {step.version}")
         current = step.version
@@ -113,21 +124,65 @@ def schema_version(db: Database) -> int:
 def write_transaction(db: Database) -> Iterator[Database]:
     """One user action = one transaction, taken with BEGIN IMMEDIATE.
 
-    Taking the write lock at the start means a second workstation waits (busy timeout)
-    instead of failing half-way; nested calls become savepoints via ``db.atomic()``.
+    Taking the write lock at the start means a second workstation waits (busy timeout,
+    then ``BUSY_RETRIES`` more tries) instead of failing half-way; nested calls become
+    savepoints via ``db.atomic()``. SQLite's own failures (locked, full, read-only, I/O)
+    roll the whole action back and become ``WriteFailed`` with a plain message: this is
+    the one place where that happens.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    _begin(db.conn)
     try:
         yield db
-    except BaseException:
+        db.conn.execute("COMMIT")
+    except BaseException as exc:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError) and _plain(exc):
+            raise WriteFailed(_plain(exc)) from exc
         raise
-    db.conn.execute("COMMIT")
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise WriteFailed(_plain(exc) or f"The database refused the save ({exc}).") from exc
+            if attempt == BUSY_RETRIES:
+                raise WriteFailed(_plain(exc)) from exc
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _plain(exc: sqlite3.OperationalError) -> str | None:
+    """What a nurse is told when SQLite refuses a write; None for a programming error."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (
+            "Another workstation is saving to this database and did not finish in time. "
+            "Nothing was saved; try again in a moment."
+        )
+    if "full" in text:
+        return (
+            "The disk holding the database is full. Nothing was saved. Free some space (or "
+            "ask IT) and save again; the record can still be read."
+        )
+    if "readonly" in text or "read-only" in text:
+        return (
+            "The database is open read-only (the file or its folder cannot be written). "
+            "Nothing was saved; ask IT to check the file's permissions."
+        )
+    if "disk i/o" in text or "unable to open" in text:
+        return (
+            "The database file could not be written (an I/O error: a removed drive or a "
+            "lost network connection?). Nothing was saved."
+        )
+    return None
 
 
 def backup_path(path: Path, version: int) -> Path:
@@ -150,14 +205,6 @@ def backup_database(db: Database, target: Path) -> Path:
         raise DatabaseRefused(f"The backup copy failed its integrity check ({result}).")
     partial.replace(target)
     return target
-
-
-def current_actor() -> str:
-    """Who is acting: the operating-system user until the app has its own sign-in."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
 
 
 def utc_now() -> str:

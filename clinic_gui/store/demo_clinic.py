@@ -2,8 +2,9 @@
 
 The clinic comes from ``clinic_gui.domain.demo.generate_clinic``, one patient at a time;
 patients are written in batches inside a single transaction, so a failure leaves the file
-as it was. A database that already holds any patient is refused: synthetic patients must
-never mix with a real record.
+as it was. A database that already holds any patient or user is refused: synthetic
+patients must never mix with a real record. The file is marked as the demo clinic and
+gets the demo user, who is signed in without a password there and nowhere else.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from clinic_gui.domain.demo import generate_clinic
 from clinic_gui.store.cases import insert_rows
 from clinic_gui.store.connection import DatabaseRefused, open_database, utc_now, write_transaction
 from clinic_gui.store.rows import to_row
+from clinic_gui.store.users import DEMO_USERNAME, add_demo_user
 
-DEMO_ACTOR = "demo generator"
+DEMO_ACTOR = DEMO_USERNAME
 PATIENT_BATCH = 500  # patients generated and written together
 ROW_BATCH = 20_000  # rows buffered per table before a bulk insert
 
@@ -61,6 +63,12 @@ def _write(db: Database, path: Path, cases: Iterable[r.Case]) -> Counter[str]:
                 "demo clinic is only written into an empty database, so synthetic patients "
                 "never mix with a real clinic's record. Choose a new file with --db."
             )
+        if db.execute("SELECT count(*) FROM app_user").fetchone()[0]:
+            raise DatabaseRefused(
+                f"{path} already has user accounts; the demo clinic is only written into a "
+                "new database. Choose a new file with --db."
+            )
+        add_demo_user(db)
         next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM patient").fetchone()[0]) + 1
         for batch in _batches(cases, PATIENT_BATCH):
             ids = range(next_id, next_id + len(batch))

@@ -4,8 +4,10 @@ Every action checks its record with the domain's own checks (``domain.validation
 context of the patient it belongs to, together with what only the database knows (an MRN
 already taken, a row already voided). Any problem raises ``EntryRefused`` with every
 problem as ``"field: message"`` before anything is written; otherwise the whole action is
-one ``write_transaction``. Rows are stamped with who (``actor``, by default the operating-
-system user) and when.
+one ``write_transaction``. Every action takes the signed-in ``actor`` and first checks, in
+that transaction, that the actor's stored roles allow it (``users.authorize``); rows are
+stamped with who and when, and the audit triggers record the change in the same
+transaction.
 
 Clinical entries are never changed or deleted: a correction is a new entry, and a wrong
 entry is voided with a reason, which keeps the row with who voided it, when and why. A
@@ -23,6 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clinic_gui.domain import records as r
+from clinic_gui.domain.access import Permission, User
 from clinic_gui.domain.case_file import check_entries
 from clinic_gui.domain.validation import (
     check_diary_entry,
@@ -33,7 +36,9 @@ from clinic_gui.domain.validation import (
     check_void_reason,
     check_weight,
 )
+from clinic_gui.store.audit import log_event
 from clinic_gui.store.cases import (
+    ChangedMeanwhile,
     PatientNotFound,
     creation_stamp,
     insert_infusion,
@@ -41,21 +46,29 @@ from clinic_gui.store.cases import (
     patient_id,
     patient_row,
     read_stored_case,
+    update_row,
     void_rows,
 )
-from clinic_gui.store.connection import current_actor, utc_now, write_transaction
+from clinic_gui.store.connection import WriteFailed, utc_now, write_transaction
 from clinic_gui.store.rows import from_row, to_row
+from clinic_gui.store.users import PermissionRefused, authorize
 
 __all__ = [
+    "SAVE_REFUSED",
     "VOIDABLE_TABLES",
+    "ChangedMeanwhile",
     "EntryRefused",
     "PatientNotFound",
+    "PermissionRefused",
     "add_diary_entry",
     "add_lab_result",
     "add_patient",
     "add_regimen",
     "add_weight",
+    "record_export",
     "record_infusion",
+    "review_results",
+    "sign_off",
     "update_patient",
     "void_entry",
 ]
@@ -70,6 +83,15 @@ class EntryRefused(ValueError):
         self.problems = problems
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         super().__init__(f"not saved ({count}):\n  " + "\n  ".join(problems))
+
+
+# Every way a save can be refused with a message for the user (nothing was written).
+SAVE_REFUSED: tuple[type[Exception], ...] = (
+    ValueError,  # EntryRefused, DuplicatePatient, UserRefused
+    PermissionRefused,
+    ChangedMeanwhile,
+    WriteFailed,
+)
 
 
 def _refuse_if(problems: list[str]) -> None:
@@ -90,12 +112,13 @@ def _taken(mrn: str) -> str:
 
 
 def add_patient(
-    db: Database, patient: r.Patient, *, actor: str | None = None, today: dt.date | None = None
+    db: Database, patient: r.Patient, *, actor: User, today: dt.date | None = None
 ) -> int:
     """Register a new patient; returns their id."""
     problems = check_patient(patient, today=_today(today))
     stamp = creation_stamp(actor)
     with write_transaction(db):
+        authorize(db, actor, Permission.REGISTER_PATIENT)
         if patient_id(db, patient.mrn) is not None:
             problems.append(_taken(patient.mrn))
         _refuse_if(problems)
@@ -107,27 +130,41 @@ def update_patient(
     mrn: str,
     patient: r.Patient,
     *,
-    actor: str | None = None,
+    actor: User,
     today: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> None:
     """Correct the details of the patient now filed under ``mrn`` (the MRN itself included).
 
     The patient's current entries are checked again against the new details (an earlier
-    birth date must still precede every entry), and a new MRN must not be taken.
+    birth date must still precede every entry), and a new MRN must not be taken. With
+    ``expected_version`` (the ``row_version`` the editor read, ``patient_version``), a
+    change saved by someone else meanwhile raises ``ChangedMeanwhile`` instead of being
+    overwritten.
     """
     day = _today(today)
     problems = check_patient(patient, today=day)
     with write_transaction(db):
+        authorize(db, actor, Permission.EDIT_PATIENT)
         stored = read_stored_case(db, mrn)
         if patient.mrn != mrn and patient_id(db, patient.mrn) is not None:
             problems.append(_taken(patient.mrn))
         if not problems:
             problems = check_entries(replace(stored.case, patient=patient), today=day)
         _refuse_if(problems)
-        db.table("patient").update(
+        update_row(
+            db,
+            "patient",
             stored.patient_id,
-            {**to_row(patient), "updated_at": utc_now(), "updated_by": actor or current_actor()},
+            to_row(patient),
+            actor.username,
+            expected_version=expected_version,
         )
+
+
+def patient_version(db: Database, mrn: str) -> int:
+    """The patient row's ``row_version`` now: what an editor passes back as expected."""
+    return int(patient_row(db, mrn)["row_version"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,11 +176,11 @@ def add_weight(
     mrn: str,
     weight: r.Weight,
     *,
-    actor: str | None = None,
+    actor: User,
     today: dt.date | None = None,
 ) -> int:
     """Record a weight; returns its row id."""
-    return _add(db, mrn, "weight", weight, check_weight, actor, today)
+    return _add(db, mrn, "weight", weight, check_weight, actor, today, Permission.RECORD_ENTRY)
 
 
 def add_regimen(
@@ -151,11 +188,21 @@ def add_regimen(
     mrn: str,
     regimen: r.Regimen,
     *,
-    actor: str | None = None,
+    actor: User,
     today: dt.date | None = None,
 ) -> int:
     """Record a regimen start or change (a new row, never an update); it must say why."""
-    return _add(db, mrn, "regimen", regimen, check_regimen, actor, today, require_reason=True)
+    return _add(
+        db,
+        mrn,
+        "regimen",
+        regimen,
+        check_regimen,
+        actor,
+        today,
+        Permission.CHANGE_REGIMEN,
+        require_reason=True,
+    )
 
 
 def record_infusion(
@@ -163,11 +210,13 @@ def record_infusion(
     mrn: str,
     infusion: r.Infusion,
     *,
-    actor: str | None = None,
+    actor: User,
     today: dt.date | None = None,
 ) -> int:
     """Record an infusion with its vital signs; returns the infusion's row id."""
-    return _add(db, mrn, "infusion", infusion, check_infusion, actor, today)
+    return _add(
+        db, mrn, "infusion", infusion, check_infusion, actor, today, Permission.RECORD_ENTRY
+    )
 
 
 def add_diary_entry(
@@ -175,11 +224,11 @@ def add_diary_entry(
     mrn: str,
     entry: r.DiaryEntry,
     *,
-    actor: str | None = None,
+    actor: User,
     today: dt.date | None = None,
 ) -> int:
     """Record a symptom-diary entry; returns its row id."""
-    return _add(db, mrn, "diary", entry, check_diary_entry, actor, today)
+    return _add(db, mrn, "diary", entry, check_diary_entry, actor, today, Permission.RECORD_ENTRY)
 
 
 def add_lab_result(
@@ -187,11 +236,11 @@ def add_lab_result(
     mrn: str,
     lab: r.LabResult,
     *,
-    actor: str | None = None,
+    actor: User,
     today: dt.date | None = None,
 ) -> int:
     """Record a lab result; returns its row id."""
-    return _add(db, mrn, "lab", lab, check_lab_result, actor, today)
+    return _add(db, mrn, "lab", lab, check_lab_result, actor, today, Permission.RECORD_ENTRY)
 
 
 def _add(
@@ -200,12 +249,14 @@ def _add(
     table: str,
     record: Any,
     check: Callable[..., list[str]],
-    actor: str | None,
+    actor: User,
     today: dt.date | None,
+    permission: Permission,
     **options: Any,
 ) -> int:
     stamp = creation_stamp(actor)
     with write_transaction(db):
+        authorize(db, actor, permission)
         row = patient_row(db, mrn)
         patient: r.Patient = from_row(r.Patient, row)
         _refuse_if(check(record, patient, today=_today(today), **options))
@@ -218,17 +269,18 @@ def _add(
 # Voiding
 
 
-def void_entry(
-    db: Database, table: str, row_id: int, *, reason: str, actor: str | None = None
-) -> None:
+def void_entry(db: Database, table: str, row_id: int, *, reason: str, actor: User) -> None:
     """Void one entry (its row is kept with who, when and why); an infusion's vital signs
     are voided with it. ``table`` is one of ``VOIDABLE_TABLES``; row ids come from
     ``chart.load_chart``."""
     if table not in VOIDABLE_TABLES:
         raise EntryRefused([f"table: {table!r} is not one of: {', '.join(VOIDABLE_TABLES)}"])
     problems = check_void_reason(reason)
-    who = actor or current_actor()
+    who = actor.username
     with write_transaction(db):
+        authorize(
+            db, actor, Permission.VOID_REGIMEN if table == "regimen" else Permission.VOID_ENTRY
+        )
         row = db.execute(
             f"SELECT voided_at, voided_by, void_reason FROM {table} WHERE id = ?", [row_id]
         ).fetchone()
@@ -246,3 +298,63 @@ def void_entry(
             void_rows(
                 db, "vital_sign", "infusion_id = ?", [row_id], reason=reason, actor=who, now=now
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# A physician's review and sign-off
+
+
+def review_results(db: Database, lab_ids: list[int], *, actor: User) -> int:
+    """Mark lab results as reviewed by ``actor`` (a physician); returns how many were marked
+    (results already reviewed or voided are left as they are)."""
+    with write_transaction(db):
+        authorize(db, actor, Permission.REVIEW_RESULTS)
+        now = utc_now()
+        marked = 0
+        for lab_id in lab_ids:
+            cursor = db.execute(
+                "UPDATE lab SET reviewed_at = ?, reviewed_by = ?, updated_at = ?, updated_by = ?, "
+                "row_version = row_version + 1 "
+                "WHERE id = ? AND reviewed_at IS NULL AND voided_at IS NULL",
+                [now, actor.username, now, actor.username, lab_id],
+            )
+            marked += cursor.rowcount
+        return marked
+
+
+def sign_off(
+    db: Database,
+    mrn: str,
+    *,
+    decision_row: str,
+    assessment_json: str,
+    note: str | None,
+    actor: User,
+) -> int:
+    """Record a physician's sign-off of the recommendation as shown (the assessment JSON is
+    kept with it); returns its row id. The sign-off is the physician's decision record, not
+    the app's: the note says what was decided."""
+    with write_transaction(db):
+        authorize(db, actor, Permission.SIGN_OFF)
+        row = patient_row(db, mrn)
+        inserted = db.table("sign_off").insert(
+            {
+                "patient_id": row["id"],
+                "decision_row": decision_row,
+                "assessment_json": assessment_json,
+                "note": (note or "").strip() or None,
+                **creation_stamp(actor),
+            }
+        )
+        return int(inserted.last_pk or 0)
+
+
+def record_export(db: Database, mrn: str, *, actor: User, where: str) -> None:
+    """Audit that ``actor`` took the patient's record out of the app (a case-file export)."""
+    with write_transaction(db):
+        authorize(db, actor, Permission.EXPORT_CASE)
+        pid = patient_row(db, mrn)["id"]
+        log_event(
+            db, actor, "export", f"case file for {mrn} to {where}", table="patient",
+            row_id=pid, patient_id=pid,
+        )  # fmt: skip

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from clinic_gui import __version__
 from clinic_gui.resources import resource_path
 from clinic_gui.store.connection import DatabaseRefused, open_database
+from clinic_gui.store.users import demo_user
 from clinic_gui.ui.main_window import MainWindow
 
 EXIT_DATABASE = 3
@@ -52,7 +53,15 @@ def run(db_path: Path, *, safe_mode: bool = False) -> int:
     except DatabaseRefused as exc:
         QMessageBox.critical(None, "Database not opened", str(exc))
         return EXIT_DATABASE
-    window = MainWindow(db, db_path)
+    user = demo_user(db)
+    if user is None:
+        from clinic_gui.ui.sign_in import ask_sign_in
+
+        user = ask_sign_in(db, db_path)
+        if user is None:
+            db.close()
+            return 0
+    window = MainWindow(db, db_path, user=user)
     window.show()
     if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
         _quit_after_first_paint(app)
@@ -88,10 +97,17 @@ def screenshot(db_path: Path, directory: Path) -> list[Path]:
     application()
     directory.mkdir(parents=True, exist_ok=True)
     db = open_database(db_path)
+    user = demo_user(db)
+    if user is None:
+        db.close()
+        raise DatabaseRefused(
+            f"{db_path} is not the demo clinic: screenshots are taken of synthetic patients "
+            "only, so no real patient's record ends up in a picture."
+        )
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "screens.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(db, db_path, settings=settings, assess_clinic_on_start=False)
+        window = MainWindow(db, db_path, settings=settings, assess_clinic_on_start=False, user=user)
         try:
             window.show()
             _wait_for_overview(window)

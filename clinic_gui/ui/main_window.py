@@ -25,13 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_gui.domain.access import User
 from clinic_gui.domain.case_file import CaseFileError, case_to_json, parse_case
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import ClinicOverview, PatientFlags
 from clinic_gui.store import entries
-from clinic_gui.store.cases import DuplicatePatient, insert_case, read_case
+from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.chart import TABLE_OF, load_chart
-from clinic_gui.store.connection import ClinicDatabase, current_actor
+from clinic_gui.store.connection import ClinicDatabase
+from clinic_gui.store.entries import SAVE_REFUSED
 from clinic_gui.store.patients import count_patients, search_patients
 from clinic_gui.ui.background import wait_for_background_work
 from clinic_gui.ui.chart.chart_view import ChartView
@@ -86,12 +88,14 @@ class MainWindow(QMainWindow):
         db_path: Path,
         today: dt.date | None = None,
         *,
+        user: User,
         settings: QSettings | None = None,
         assess_clinic_on_start: bool = True,
     ) -> None:
         super().__init__()
         self.db = db
         self.db_path = db_path
+        self.user = user
         self.today = today or dt.date.today()
         self.settings = settings if settings is not None else QSettings()
         # Qt appends the application's display name: "clinic.sqlite — clinic_gui".
@@ -155,7 +159,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.db_label = QLabel(f"Database: {db_path}")
-        self.user_label = QLabel(f"User: {current_actor()}")
+        demo = "  ·  DEMO: synthetic patients" if user.demo else ""
+        self.user_label = QLabel(f"User: {user.full_name} ({user.role_text}){demo}")
         self.work_label = QLabel()
         for label in (self.db_label, self.user_label, self.work_label):
             self.statusBar().addPermanentWidget(label)
@@ -200,7 +205,7 @@ class MainWindow(QMainWindow):
             ("infusion", "Record &infusion…", "Ctrl+R"),
             ("weight", "Record &weight…", "Ctrl+Shift+W"),
             ("diary", "Add &diary entry…", "Ctrl+D"),
-            ("lab", "Add &lab result…", "Ctrl+L"),
+            ("lab", "Add &lab result…", "Ctrl+Shift+L"),
             ("regimen", "Change &regimen…", "Ctrl+Shift+R"),
             ("edit_patient", "&Edit patient details…", "Ctrl+Shift+E"),
             ("void", "&Void the selected entry…", "Ctrl+Shift+Del"),
@@ -301,7 +306,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Record", "Open a patient first (Ctrl+F to search).")
             return None
         case = read_case(self.db, mrn) if mrn else None
-        actor = current_actor()
+        actor = self.user
         today = self.today
         db = self.db
         dialog: RecordForm
@@ -344,11 +349,15 @@ class MainWindow(QMainWindow):
                 return write(db, mrn, record, actor=actor, today=today)
 
             dialog = {
-                "infusion": lambda: InfusionDialog(case, today=today, nurse=actor, save=save),
+                "infusion": lambda: InfusionDialog(
+                    case, today=today, nurse=actor.full_name, save=save
+                ),
                 "weight": lambda: WeightDialog(case, today=today, save=save),
                 "diary": lambda: DiaryDialog(case, today=today, save=save),
                 "lab": lambda: LabDialog(case, today=today, save=save),
-                "regimen": lambda: RegimenDialog(case, today=today, ordered_by=actor, save=save),
+                "regimen": lambda: RegimenDialog(
+                    case, today=today, ordered_by=actor.full_name, save=save
+                ),
             }[kind]()
             dialog.setParent(self, dialog.windowFlags())
         dialog.accepted.connect(lambda: self._after_entry(kind, dialog))
@@ -419,12 +428,15 @@ class MainWindow(QMainWindow):
         """Import one case file; returns (imported, message). Nothing is written on failure."""
         try:
             case = parse_case(json.loads(path.read_text(encoding="utf-8")))
-            insert_case(self.db, case)
         except (OSError, UnicodeDecodeError) as exc:
             return False, f"Cannot read {path.name}: {exc}"
         except json.JSONDecodeError as exc:
             return False, f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}."
-        except (CaseFileError, DuplicatePatient) as exc:
+        except CaseFileError as exc:
+            return False, f"{path.name} was not imported; nothing was written.\n\n{exc}"
+        try:
+            insert_case(self.db, case, actor=self.user)
+        except SAVE_REFUSED as exc:
             return False, f"{path.name} was not imported; nothing was written.\n\n{exc}"
         self.search.clear()
         self.refresh_list()
@@ -433,6 +445,7 @@ class MainWindow(QMainWindow):
 
     def export_case_file(self, mrn: str, path: Path) -> str:
         text = json.dumps(case_to_json(read_case(self.db, mrn)), indent=1, ensure_ascii=False)
+        entries.record_export(self.db, mrn, actor=self.user, where=str(path))
         path.write_text(text + "\n", encoding="utf-8")
         return f"Exported {mrn} to {path}."
 

@@ -66,6 +66,7 @@ def _run(out: Callable[[str], None]) -> None:
     from clinic_gui.store.cases import read_case
     from clinic_gui.store.connection import open_database
     from clinic_gui.store.demo_clinic import write_demo_clinic
+    from clinic_gui.store.users import demo_user
     from clinic_gui.ui.app import application
     from clinic_gui.ui.main_window import MainWindow
 
@@ -76,8 +77,13 @@ def _run(out: Callable[[str], None]) -> None:
         write_demo_clinic(path, patients=20, seed=1, as_of=today)
         _check(out, path.exists(), "demo clinic written to a temporary database")
         db = open_database(path)
+        user = demo_user(db)
+        _check(out, user is not None, "demo user signed in on the demo clinic")
+        assert user is not None
         settings = QSettings(str(Path(folder) / "self-test.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(db, path, today=today, settings=settings, assess_clinic_on_start=False)
+        window = MainWindow(
+            db, path, today=today, settings=settings, assess_clinic_on_start=False, user=user
+        )
         try:
             window.show()
             QApplication.processEvents()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_gui.domain.case_file import parse_date
+from clinic_gui.store.entries import SAVE_REFUSED
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -252,7 +253,7 @@ class RecordForm(QDialog):
         self.last_record = record
         try:
             self.saved_id = self._save(record)
-        except ValueError as exc:  # the store's refusal (EntryRefused) or a duplicate
+        except SAVE_REFUSED as exc:  # refused by the store: checks, role, conflict, disk
             self.show_problems(getattr(exc, "problems", None) or [str(exc)])
             return False
         self.accept()

@@ -1,0 +1,216 @@
+"""The audit trail: who did what and when, append-only and hash chained.
+
+Changes to clinical, user and setting rows are written by triggers (schema v2), in the
+same transaction as the change. The app adds its own events here (``log_event``):
+sign-in, lock, export, import, backup, restore. Every row's ``hash`` is the SHA-256 of a
+canonical JSON array of its content and the previous row's hash, so editing, removing or
+reordering a row breaks the chain at that row; ``verify_chain`` finds the first break.
+
+Limits, stated plainly: a chain shows tampering only up to its last row; cutting rows off
+the end is caught by comparing the head with a backup (``chain_head`` is printed with
+every backup), and someone with write access to the file could rebuild the whole chain.
+The trail is evidence for review, not a lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from clinic_gui.domain.access import User
+
+AUDIT_COLUMNS = (
+    "prev_hash",
+    "at",
+    "actor",
+    "workstation",
+    "action",
+    "table_name",
+    "row_id",
+    "patient_id",
+    "before_json",
+    "after_json",
+    "detail",
+)
+
+_WORKSTATION = socket.gethostname() or "unknown"
+
+
+def audit_hash(*values: Any) -> str:
+    """SHA-256 of the values (in ``AUDIT_COLUMNS`` order) as one canonical JSON array."""
+    text = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the audit triggers call; every connection of the app has them."""
+    conn.create_function("clinic_audit_hash", len(AUDIT_COLUMNS), audit_hash, deterministic=True)
+    conn.create_function("clinic_workstation", 0, lambda: _WORKSTATION)
+
+
+def log_event(
+    db: Database,
+    actor: User | str,
+    action: str,
+    detail: str,
+    *,
+    table: str | None = None,
+    row_id: int | None = None,
+    patient_id: int | None = None,
+) -> None:
+    """Append one event row (the caller's transaction, or its own)."""
+    who = actor.username if isinstance(actor, User) else actor
+    db.execute(
+        """
+        INSERT INTO audit (at, actor, workstation, action, table_name, row_id, patient_id,
+                           before_json, after_json, detail, prev_hash, hash)
+        SELECT a.at, a.actor, a.ws, a.action, a.tbl, a.row_id, a.patient, NULL, NULL, a.detail,
+               a.prev, clinic_audit_hash(a.prev, a.at, a.actor, a.ws, a.action, a.tbl,
+                                         a.row_id, a.patient, NULL, NULL, a.detail)
+        FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS at, ? AS actor,
+                     clinic_workstation() AS ws, ? AS action, ? AS tbl, ? AS row_id,
+                     ? AS patient, ? AS detail,
+                     coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '') AS prev) AS a
+        """,
+        [who, action, table, row_id, patient_id, detail],
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    broken_at: int | None  # the id of the first row that does not verify
+    problem: str | None
+    head: str  # the last row's hash ('' for an empty trail)
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+    def text(self) -> str:
+        if self.ok:
+            return f"Audit trail verified: {self.rows} rows, chain intact (head {self.head[:16]})."
+        return (
+            f"Audit trail BROKEN at row {self.broken_at} (of {self.rows} rows): {self.problem}. "
+            "Rows from there on cannot be trusted as recorded; compare with a backup."
+        )
+
+
+def verify_chain(db: Database) -> ChainReport:
+    """Recompute every row's hash in id order; the first row that does not match is reported."""
+    previous = ""
+    count = 0
+    cursor = db.execute(f"SELECT id, hash, {', '.join(AUDIT_COLUMNS)} FROM audit ORDER BY id")
+    for row in cursor:
+        count += 1
+        row_id, stored, prev, *rest = row
+        if prev != previous:
+            return ChainReport(
+                _count(db),
+                row_id,
+                "its link to the previous row does not match (a row before it was removed, "
+                "inserted or changed)",
+                previous,
+            )
+        if audit_hash(prev, *rest) != stored:
+            return ChainReport(
+                _count(db), row_id, "its content does not match its hash (it was edited)", previous
+            )
+        previous = stored
+    return ChainReport(count, None, None, previous)
+
+
+def _count(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM audit").fetchone()[0])
+
+
+def chain_head(db: Database) -> tuple[int, str]:
+    row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return (0, "") if row is None else (int(row[0]), str(row[1]))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    workstation: str | None
+    action: str
+    table_name: str | None
+    row_id: int | None
+    patient_id: int | None
+    patient_mrn: str | None
+    changes: tuple[tuple[str, Any, Any], ...]  # (field, before, after) for what changed
+    detail: str | None
+
+
+def entries(
+    db: Database,
+    *,
+    patient_mrn: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    table: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 500,
+) -> list[AuditEntry]:
+    """Audit rows, newest first, filtered; ``since``/``until`` are ISO dates (inclusive)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if patient_mrn:
+        where.append("a.patient_id = (SELECT id FROM patient WHERE mrn = ?)")
+        params.append(patient_mrn)
+    for column, value in (("a.actor", actor), ("a.action", action), ("a.table_name", table)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since:
+        where.append("a.at >= ?")
+        params.append(since)
+    if until:
+        where.append("a.at < date(?, '+1 day')")
+        params.append(until)
+    sql = (
+        "SELECT a.id, a.at, a.actor, a.workstation, a.action, a.table_name, a.row_id, "
+        "a.patient_id, p.mrn, a.before_json, a.after_json, a.detail FROM audit a "
+        "LEFT JOIN patient p ON p.id = a.patient_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY a.id DESC LIMIT ?"
+    )
+    params.append(limit)
+    out = []
+    for row in db.execute(sql, params).fetchall():
+        id_, at, who, ws, action_, table_, row_id, pid, mrn, before, after, detail = row
+        out.append(
+            AuditEntry(
+                id_, at, who, ws, action_, table_, row_id, pid, mrn, _changes(before, after), detail
+            )
+        )
+    return out
+
+
+_BOOKKEEPING = {"row_version", "updated_at", "updated_by", "created_at", "created_by"}
+
+
+def _changes(before: str | None, after: str | None) -> tuple[tuple[str, Any, Any], ...]:
+    """What a row gained (a creation: its filled fields) or what changed (before, after)."""
+    new = json.loads(after) if after else {}
+    if not before:
+        return tuple(
+            (k, None, v) for k, v in new.items() if v is not None and k not in _BOOKKEEPING
+        )
+    old = json.loads(before)
+    return tuple(
+        (k, old.get(k), v) for k, v in new.items() if k not in _BOOKKEEPING and old.get(k) != v
+    )
+
+
+def actors(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT actor FROM audit ORDER BY actor")]
