@@ -36,8 +36,16 @@ class SmokeFailure(Exception):
     pass
 
 
+PASSWORD = "smoke-test password"
+
+
 def run(*args: str | Path, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(home)}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(home),
+        "CLINIC_GUI_PASSWORD": PASSWORD,
+    }
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         env[var] = str(home / var.lower())
     result = subprocess.run(
@@ -78,8 +86,18 @@ def _smoke(tmp: Path) -> None:
     )
 
     db = tmp / "clinic.sqlite"
-    result = run("import-case", CASES / "seed-as-wearing-off.json", "--db", db, home=home)
+    _first_admin(db, home)
+    result = run(
+        "import-case", CASES / "seed-as-wearing-off.json", "--db", db, "--user", "admin",
+        home=home,
+    )  # fmt: skip
     check(result.returncode == 0, "frozen import-case of the founding case", result.stderr)
+    result = run("audit", "verify", "--db", db, home=home)
+    check(
+        result.returncode == 0 and "chain intact" in result.stdout,
+        "frozen audit verify: the import is in an intact hash chain",
+        result.stdout + result.stderr,
+    )
     result = run(
         "assess", "--db", db, "--mrn", "AS-0001", "--as-of", "2025-12-01",
         "--propose", "7 mg/kg q6w", "--json", home=home,
@@ -104,8 +122,9 @@ def _smoke(tmp: Path) -> None:
     for path in sorted(CASES.glob("*.json")):
         case = json.loads(path.read_text(encoding="utf-8"))
         expected[case["patient"]["mrn"]] = case
+    _first_admin(old, home)
     for mrn, case in expected.items():
-        result = run("export-case", mrn, "--db", old, home=home)
+        result = run("export-case", mrn, "--db", old, "--user", "admin", home=home)
         check(
             result.returncode == 0, f"the bundle opens a schema-v1 database ({mrn})", result.stderr
         )
@@ -119,6 +138,17 @@ def _smoke(tmp: Path) -> None:
     check(
         (version == 1 and not backups) or (version > 1 and len(backups) == 1),
         f"schema v{version}, with a backup when a migration ran ({len(backups)} backups)",
+    )
+
+
+def _first_admin(db: Path, home: Path) -> None:
+    """The first administrator (argon2id hashing in the frozen app), also a nurse."""
+    result = run(
+        "user", "add", "admin", "--db", db, "--full-name", "Smoke Test", "--role", "admin",
+        "--role", "nurse", "--new-password-from-env", "CLINIC_GUI_PASSWORD", home=home,
+    )  # fmt: skip
+    check(
+        result.returncode == 0, f"frozen user add: first administrator of {db.name}", result.stderr
     )
 
 

@@ -105,3 +105,28 @@ def test_backup_names_say_which_schema_and_when() -> None:
     assert path.parent == Path("/data/backups")
     stamp = path.name.removeprefix("clinic-schema-v1-").removesuffix("Z.sqlite")
     assert dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S")
+
+
+def test_v1_to_v2_adds_users_audit_and_row_versions_without_touching_the_record(
+    v1_copy: Path,
+) -> None:
+    from clinic_gui.store import audit, users
+
+    db = open_database(v1_copy)
+    try:
+        assert users.needs_first_admin(db)  # a v1 clinic gets its first administrator next
+        assert db.execute("SELECT count(*) FROM audit").fetchone() == (0,)
+        versions = db.execute("SELECT DISTINCT row_version FROM infusion").fetchall()
+        assert versions == [(1,)]
+        assert db.execute("SELECT count(*) FROM lab WHERE reviewed_at IS NOT NULL").fetchone() == (
+            0,
+        )
+        admin = users.create_user(
+            db, None, username="admin", full_name="A", roles=["admin", "nurse"], password="x" * 12
+        )
+        from clinic_gui.store.entries import void_entry
+
+        void_entry(db, "infusion", 1, reason="migrated row voided", actor=admin)
+        assert audit.verify_chain(db).rows == 2  # the user, then the void
+    finally:
+        db.close()
