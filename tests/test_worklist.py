@@ -105,3 +105,25 @@ def test_model_contract(qtmodeltester: Any) -> None:
     model = WorklistModel()
     model.set_rows(build_worklist([_case("seed-as-wearing-off.json")], dt.date(2026, 1, 8)))
     qtmodeltester.check(model)
+
+
+def test_a_result_marked_reviewed_leaves_the_worklist(db: Any, staff: Any) -> None:
+    from clinic_gui.domain.worklist import build_overview
+    from clinic_gui.store.chart import load_chart
+    from clinic_gui.store.clinic import iter_cases, reviewed_results
+    from clinic_gui.store.entries import review_results
+
+    cd = _case("cd-low-trough.json")
+    insert_case(db, cd, actor=staff.nurse)
+    as_of = dt.date(2025, 10, 3)
+
+    def results() -> list[str]:
+        overview = build_overview(iter_cases(db), as_of, reviewed_results(db))
+        return [i.detail.split(";")[0] for i in overview.items if i.category == "results"]
+
+    assert sorted(results()) == ["antibodies 0 U/mL", "trough 2.8 mcg/mL"]
+    chart = load_chart(db, "CD-0101")
+    trough = next(i for i, lab in enumerate(chart.case.labs) if lab.test == "infliximab")
+    assert review_results(db, [chart.id_of("labs", trough)], actor=staff.physician) == 1
+    assert results() == ["antibodies 0 U/mL"]
+    assert review_results(db, [chart.id_of("labs", trough)], actor=staff.physician) == 0

@@ -8,13 +8,14 @@ Built from each patient's assessment, so it shows exactly what the chart shows:
 - **wearing off without a trough**: wearing-off is flagged but there is no current trough
   (the decision table's ``no_tdm`` row), so a trough before the next infusion may help;
 - **results to review**: a drug level or antibody result sampled in the last
-  ``REVIEW_DAYS`` days. The record has no "reviewed" mark yet, so recency stands in for it.
+  ``REVIEW_DAYS`` days that no physician has marked as reviewed yet (``reviewed``: per MRN,
+  the (sampled at, test) of the results already reviewed, read by the store).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from clinic_gui.domain import records as r
@@ -50,7 +51,12 @@ def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
-def items_for(assessment: Assessment) -> list[WorklistItem]:
+ReviewedResults = Mapping[str, frozenset[tuple[dt.date | dt.datetime, str]]]
+
+
+def items_for(
+    assessment: Assessment, reviewed: frozenset[tuple[dt.date | dt.datetime, str]] = frozenset()
+) -> list[WorklistItem]:
     """The worklist entries one patient's assessment calls for (often none)."""
     a = assessment
     p = a.case.patient
@@ -82,6 +88,8 @@ def items_for(assessment: Assessment) -> list[WorklistItem]:
         )
     for lab in a.case.labs:
         if lab.test not in ("infliximab", "anti_infliximab_antibody"):
+            continue
+        if (lab.sampled_at, lab.test) in reviewed:
             continue
         age = (a.as_of - lab.sample_date).days
         if 0 <= age <= REVIEW_DAYS:
@@ -131,13 +139,15 @@ def flags_for(assessment: Assessment, items: list[WorklistItem]) -> PatientFlags
     )
 
 
-def build_overview(cases: Iterable[r.Case], as_of: dt.date) -> ClinicOverview:
+def build_overview(
+    cases: Iterable[r.Case], as_of: dt.date, reviewed: ReviewedResults | None = None
+) -> ClinicOverview:
     """Every patient's worklist entries (overdue first, then by date and name) and flags."""
     items: list[WorklistItem] = []
     flags: dict[str, PatientFlags] = {}
     for case in cases:
         assessment = assess(case, as_of)
-        mine = items_for(assessment)
+        mine = items_for(assessment, (reviewed or {}).get(case.patient.mrn, frozenset()))
         items += mine
         flags[case.patient.mrn] = flags_for(assessment, mine)
     order = list(CATEGORIES)

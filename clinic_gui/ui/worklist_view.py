@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem, build_overview
-from clinic_gui.store.clinic import iter_cases
+from clinic_gui.store.clinic import iter_cases, reviewed_results
 from clinic_gui.store.connection import open_database
 from clinic_gui.ui.background import BackgroundTask
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
@@ -112,7 +112,7 @@ class WorklistView(QWidget):
         def work() -> ClinicOverview:
             db = open_database(path, create=False)
             try:
-                return build_overview(iter_cases(db), today)
+                return build_overview(iter_cases(db), today, reviewed_results(db))
             finally:
                 db.close()
 
