@@ -1,8 +1,9 @@
 """The one entry point: ``clinic-gui`` opens the window; subcommands work without one.
 
-Exit codes: 0 done; 1 the input was refused (nothing was written); 2 bad command line;
-3 the database could not be opened (not ours, newer schema, unreadable); 4 sign-in or
-permission refused; 5 the audit trail did not verify.
+Exit codes: 0 done; 1 the input was refused (nothing was written; for ``restore``, a file
+that is not a sound clinic_gui backup); 2 bad command line; 3 the database could not be
+opened (not ours, newer schema, unreadable, damaged) or a backup of it failed its check;
+4 sign-in or permission refused; 5 the audit trail did not verify.
 
 Commands that change the record or take data out of it act as a signed-in user:
 ``--user NAME``, with the password asked for on the terminal or read from the
@@ -151,6 +152,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     command("list", "list the user accounts and their roles", parent=users_sub)
 
+    p = command(
+        "backup",
+        "copy the database, verified, into the backups folder beside it (or to --to FILE); "
+        "prints the copy and the audit chain head (administrators; the demo user on the demo "
+        "clinic)",
+        acts=True,
+    )
+    p.add_argument(
+        "--to", type=Path, default=None, help="write the backup to this new file instead"
+    )
+    p = command(
+        "restore",
+        "replace the database with a backup; the database replaced is kept in the backups "
+        "folder (an administrator of the backup)",
+        acts=True,
+    )
+    p.add_argument("file", type=Path, help="the backup file to restore")
+
     audit = sub.add_parser("audit", help="the audit trail", description="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     command(
@@ -176,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "screenshot": _screenshot,
         "user": _user_command,
         "audit": _audit_command,
+        "backup": _backup_command,
+        "restore": _restore_command,
     }
     from clinic_gui.store.cases import PatientNotFound
     from clinic_gui.store.connection import DatabaseRefused, WriteFailed
@@ -287,6 +308,44 @@ def _audit_command(args: argparse.Namespace) -> int:
         db.close()
     print(report.text())
     return 0 if report.ok else EXIT_AUDIT
+
+
+def _backup_command(args: argparse.Namespace) -> int:
+    from clinic_gui.store.backup import BackupRefused, backup_chain_head, backup_now
+    from clinic_gui.store.connection import open_database
+
+    path = _database_path(args)
+    db = open_database(path, create=False)
+    try:
+        actor = _acting_user(db, args)
+        try:
+            target = backup_now(db, path, actor=actor, kind="manual", target=args.to)
+        except BackupRefused as exc:
+            return _refuse(str(exc), writes=False)
+    finally:
+        db.close()
+    head_id, head_hash = backup_chain_head(target)
+    print(target)
+    print(f"audit chain head: row {head_id}, hash {head_hash}")
+    return 0
+
+
+def _restore_command(args: argparse.Namespace) -> int:
+    from clinic_gui.store.backup import BackupRefused, restore
+
+    path = _database_path(args)
+    username = args.user or ""
+    password = _password(f"Password for {username}: ", PASSWORD_VARIABLE) if username else ""
+    try:
+        kept = restore(args.file, path, username=username, password=password)
+    except BackupRefused as exc:
+        return _refuse(str(exc), writes=False)
+    print(f"Restored {args.file} into {path}.")
+    if kept is None:
+        print(f"There was no database at {path} to replace.")
+    else:
+        print(f"The database it replaced was kept as {kept}")
+    return 0
 
 
 def _import_case(args: argparse.Namespace) -> int:

@@ -1,17 +1,25 @@
-"""Opening the clinic database: identity checks, durable settings, and the migration ladder.
+"""Opening the clinic database: identity checks, a health check, durable settings, and the
+migration ladder.
 
 - ``application_id`` marks the file as ours; any other SQLite file is refused.
+- ``PRAGMA quick_check`` runs on every open, on a read-only connection, before anything is
+  written. A damaged file raises ``DamagedDatabase``, which names the latest good backup and
+  the command that restores it; the damaged file is left exactly as it was.
 - ``user_version`` is the schema version. A file from a newer app is refused, never opened
   for writing; an older one is copied to ``backups/`` beside it and then upgraded one
   step at a time, each step in its own transaction together with its version stamp.
 - Every connection runs in WAL mode with ``synchronous=FULL`` (a committed save survives
   power loss), ``foreign_keys=ON`` and a busy timeout for a second workstation's writes.
+- A file that cannot be written (its permissions or its folder's) is opened read-only
+  instead of refused, so the record can still be read; every save then fails with a plain
+  ``WriteFailed``. ``read_only=True`` asks for that mode explicitly; ``is_read_only`` tells.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -30,6 +38,9 @@ BUSY_TIMEOUT_MS = 5000
 # After the busy timeout, BEGIN IMMEDIATE is tried this many more times (a second
 # workstation's long import) before the user is told; see ``write_transaction``.
 BUSY_RETRIES = 5
+# How many lines of a failed check a message quotes.
+CHECK_LINES_SHOWN = 3
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class DatabaseRefused(Exception):
@@ -40,38 +51,228 @@ class NewerDatabaseError(DatabaseRefused):
     pass
 
 
+class DamagedDatabase(DatabaseRefused):
+    """The file failed SQLite's health check. Nothing was written to it; the message quotes
+    what the check found and names the latest good backup (``latest_backup``, or None when
+    there is none) with the command that restores it."""
+
+    def __init__(self, message: str, *, findings: list[str], latest_backup: Path | None):
+        super().__init__(message)
+        self.findings = findings
+        self.latest_backup = latest_backup
+
+
+class BackupFailed(DatabaseRefused):
+    """A backup copy that did not pass its checks; it was removed and the database was
+    not changed."""
+
+
 class WriteFailed(Exception):
     """A save the database could not make (disk full, read-only file, another workstation
     holding the lock too long, an I/O error). Nothing of it was written; the message says
     what happened and what to do."""
 
 
-def open_database(path: Path | str, *, create: bool = True) -> Database:
-    """Open (creating or upgrading as needed) the clinic database at ``path``."""
+def open_database(
+    path: Path | str,
+    *,
+    create: bool = True,
+    read_only: bool = False,
+    backup_before_upgrade: bool = True,
+    health_check: bool = True,
+) -> Database:
+    """Open (creating or upgrading as needed) the clinic database at ``path``.
+
+    With ``read_only`` (or when the file or its folder cannot be written) the database is
+    opened read-only: never created, upgraded or switched to WAL, and every save fails with
+    ``WriteFailed``. ``backup_before_upgrade=False`` skips the copy made before an upgrade
+    (for a working copy that is itself made from a backup). ``health_check=False`` skips
+    ``quick_check`` (seconds on a large clinic): only for a second connection of a process
+    whose first open of the same file ran it.
+    """
     path = Path(path)
-    exists = path.exists() and path.stat().st_size > 0
-    if not exists and not create:
-        raise DatabaseRefused(f"No clinic database at {path}.")
+    exists = _exists(path)
+    if not exists and (read_only or not create):
+        raise DatabaseRefused(
+            f"No clinic database at {path}. Check the file name and folder; nothing was created."
+        )
     if not exists:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path)
+    read_only = read_only or (exists and not writable(path))
+    if exists:
+        probe = _connect_read_only(path)
+        try:
+            version = _checked_identity(probe, path, health_check=health_check)
+            if read_only:
+                return _read_only_database(probe, path, version)
+        except BaseException:
+            probe.close()
+            raise
+        probe.close()
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         version, app_id, tables = _identity(conn)
     except sqlite3.DatabaseError as exc:
-        raise DatabaseRefused(f"{path} is not a readable SQLite database ({exc}).") from exc
+        raise _unreadable(path, exc) from exc
     try:
         _check_identity(path, version, app_id, tables)
         _configure(conn)
         register_functions(conn)
         db = Database(conn)
         if version < SCHEMA_VERSION:
-            if version > 0:
+            if version > 0 and backup_before_upgrade:
                 backup_database(db, backup_path(path, version))
             _upgrade(db, version)
     except BaseException:
         conn.close()
         raise
     return db
+
+
+def is_read_only(db: Database) -> bool:
+    """True when the database was opened read-only (every save will fail)."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the database file and its folder (WAL mode keeps
+    its -wal and -shm files beside the database, so the folder must be writable too)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        if path.is_dir():
+            raise DatabaseRefused(
+                f"{path} is a folder, not a database file. Give the database file's own "
+                f"name (for example {path / 'clinic.sqlite'})."
+            )
+        return path.exists() and path.stat().st_size > 0
+    except OSError as exc:
+        raise DatabaseRefused(
+            f"{path} cannot be looked at ({exc.strerror or exc}). Check that the drive or "
+            "network folder is there and that you may read it, or ask IT."
+        ) from exc
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseRefused(
+            f"The folder {path.parent} does not exist and could not be created "
+            f"({exc.strerror or exc}). Choose a folder you may write to, or ask IT to "
+            "create it; nothing was created."
+        ) from exc
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseRefused(
+            f"A new database cannot be created in {path.parent}: the folder cannot be "
+            "written. Choose a folder you may write to, or ask IT; nothing was created."
+        )
+
+
+def read_only_uri(path: Path) -> str:
+    """A ``file:`` URI that opens ``path`` read-only. When its folder cannot be written and
+    no -wal/-shm files are there, the file cannot be changing under us (a writer in WAL
+    mode needs those files), so it is opened ``immutable``: SQLite then needs no -shm."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    sides = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if not os.access(path.parent, os.W_OK) and not any(side.exists() for side in sides):
+        uri += "&immutable=1"
+    return uri
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(
+            read_only_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _checked_identity(conn: sqlite3.Connection, path: Path, *, health_check: bool) -> int:
+    """Identity checks, then ``quick_check``; nothing is written. Returns the schema version."""
+    try:
+        version, app_id, tables = _identity(conn)
+        _check_identity(path, version, app_id, tables)
+        check = "PRAGMA quick_check" if health_check else "SELECT 'ok'"
+        findings = [str(row[0]) for row in conn.execute(check)]
+    except sqlite3.DatabaseError as exc:
+        if not _is_damage(exc):
+            raise _unreadable(path, exc) from exc
+        findings = [str(exc)]
+    if findings != ["ok"]:
+        raise damaged(path, findings)
+    return version
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    return "malformed" in str(exc).lower() or "corrupt" in str(exc).lower()
+
+
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> DatabaseRefused:
+    if _is_damage(exc):
+        return damaged(path, [str(exc)])
+    if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+        return DatabaseRefused(
+            f"{path} is locked by another program or workstation that did not let go in "
+            "time. Try again in a moment; it was not changed."
+        )
+    return DatabaseRefused(
+        f"{path} is not a readable SQLite database ({exc}). Check that this is the clinic's "
+        "database file and that you may read it; it was not changed."
+    )
+
+
+def damaged(path: Path, findings: list[str]) -> DamagedDatabase:
+    """The refusal of a damaged file, naming the latest good backup and how to restore it."""
+    from clinic_gui.store.backup import backup_folder, latest_good_backup
+
+    lines = [line for finding in findings for line in finding.splitlines() if line.strip()]
+    shown = lines[:CHECK_LINES_SHOWN]
+    more = len(lines) - len(shown)
+    found = "\n  ".join(shown + ([f"... and {more} more"] if more > 0 else []))
+    latest = latest_good_backup(path)
+    if latest is None:
+        advice = (
+            f"No good backup was found in {backup_folder(path)}. Do not use, move or "
+            "overwrite the damaged file; ask IT to recover the database from the computer's "
+            "own backups."
+        )
+    else:
+        advice = (
+            f"The latest good backup is {latest}. An administrator can restore it from the "
+            "admin menu (Restore a backup) or with:\n"
+            f"  clinic-gui restore {_quoted(latest)} --db {_quoted(path)} --user NAME\n"
+            "The restore keeps a copy of the damaged file in the backups folder."
+        )
+    return DamagedDatabase(
+        f"{path} is damaged: SQLite's check of the file found:\n  {found}\n"
+        f"Nothing was written to it.\n{advice}",
+        findings=lines,
+        latest_backup=latest,
+    )
+
+
+def _quoted(path: Path) -> str:
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() or c in "'\"&;$" for c in text) else text
+
+
+def _read_only_database(conn: sqlite3.Connection, path: Path, version: int) -> Database:
+    if version < SCHEMA_VERSION:
+        raise DatabaseRefused(
+            f"{path} can only be opened read-only (the file or its folder cannot be "
+            f"written), but it is from an older version of clinic_gui (schema v{version}) "
+            "and must be upgraded before it can be read. Ask IT to make the file and its "
+            "folder writable, then open it again; it was not changed."
+        )
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA query_only = ON")
+    register_functions(conn)
+    return Database(conn)
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, int, int]:
@@ -190,21 +391,84 @@ def backup_path(path: Path, version: int) -> Path:
     return path.parent / "backups" / f"{path.stem}-schema-v{version}-{stamp}.sqlite"
 
 
-def backup_database(db: Database, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup API, checked before it is trusted."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    dest = sqlite3.connect(str(partial))
+def backup_database(db: Database | sqlite3.Connection, target: Path) -> Path:
+    """A consistent copy through SQLite's online backup API, trusted only once checked.
+
+    The copy is written as ``<target>.partial``, made a self-contained file (rollback
+    journal, no -wal), checked with ``integrity_check`` and ``foreign_key_check`` and its
+    ``application_id``, flushed to disk, and only then renamed to ``target``. A copy that
+    fails is removed and ``BackupFailed`` says why; the database itself is never changed.
+    """
+    source = db.conn if isinstance(db, Database) else db
+    partial = target.with_name(target.name + ".partial")
     try:
-        db.conn.backup(dest)
-        result = dest.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dest.close()
-    if result != "ok":
-        partial.unlink(missing_ok=True)
-        raise DatabaseRefused(f"The backup copy failed its integrity check ({result}).")
-    partial.replace(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)  # left by an interrupted backup
+        dest = sqlite3.connect(str(partial), isolation_level=None)
+        try:
+            source.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE").fetchone()
+            problems = check_copy(dest)
+        finally:
+            dest.close()
+        if not problems:
+            fsync_file(partial)
+            partial.replace(target)
+            fsync_folder(target.parent)
+    except (OSError, sqlite3.Error) as exc:
+        _remove_partial(partial)
+        reason = _plain(exc) if isinstance(exc, sqlite3.OperationalError) else None
+        raise BackupFailed(
+            f"The backup to {target} could not be written ({reason or exc}). The database "
+            "was not changed. Free some space or choose another folder, then back up again."
+        ) from exc
+    if problems:
+        _remove_partial(partial)
+        shown = "\n  ".join(problems[:CHECK_LINES_SHOWN])
+        raise BackupFailed(
+            f"The backup copy failed its check, so it was not kept:\n  {shown}\n"
+            "The database was not changed, but it may be damaged: run 'clinic-gui audit "
+            "verify' and ask IT or the clinic's administrator before making further changes."
+        )
     return target
+
+
+def check_copy(conn: sqlite3.Connection) -> list[str]:
+    """What is wrong with a copy of a clinic database ([] when it is sound): its identity,
+    ``integrity_check`` (every line but 'ok') and ``foreign_key_check`` (every row)."""
+    problems: list[str] = []
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id != APPLICATION_ID:
+        problems.append(f"application_id is {app_id}, not clinic_gui's {APPLICATION_ID}")
+    integrity = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
+    if integrity != ["ok"]:
+        problems += [f"integrity_check: {line}" for line in integrity]
+    for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
+        problems.append(f"foreign_key_check: {table} row {rowid} refers to a missing {parent}")
+    return problems
+
+
+def _remove_partial(partial: Path) -> None:
+    """Remove an unfinished copy (never the database or a finished backup)."""
+    for suffix in ("", "-journal"):
+        with contextlib.suppress(OSError):
+            partial.with_name(partial.name + suffix).unlink(missing_ok=True)
+
+
+def fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles here)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def utc_now() -> str:
