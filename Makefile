@@ -45,6 +45,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/chart_open.py
 
+## Crash safety and concurrent writers, the full experiment (minutes; never part of
+## `make test`): 200 kills mid-save, 2 x 500 concurrent saves; figures into docs/reliability.md.
+.PHONY: reliability
+reliability: $(STAMP)
+	RELIABILITY_DOC=docs/reliability.md QT_QPA_PLATFORM=offscreen \
+		$(BIN)/python -m pytest -q -m slow tests/test_reliability.py
+
 ## Screenshots of the main screens into docs/screenshots (offscreen rendering).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/clinic-gui screenshot docs/screenshots
