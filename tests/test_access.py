@@ -240,3 +240,19 @@ def test_a_new_database_asks_for_the_first_administrator(tmp_path: Path, capsys:
     case = Path(__file__).parent / "fixtures" / "cases" / "cd-low-trough.json"
     assert main(["import-case", str(case), "--db", str(path), "--user", "x"]) == 4
     assert "create the first administrator" in capsys.readouterr().err
+
+
+def test_signing_in_to_a_read_only_database_works_and_writes_nothing(
+    db: Any, db_path: Path, staff: Staff
+) -> None:
+    from conftest import snapshot
+
+    before = snapshot(db_path)
+    reader = open_database(db_path, read_only=True)
+    try:
+        assert users.sign_in(reader, "rn.kim", PASSWORD).username == "rn.kim"
+        with pytest.raises(users.SignInRefused):
+            users.sign_in(reader, "rn.kim", "wrong password")
+    finally:
+        reader.close()
+    assert snapshot(db_path) == before

@@ -82,6 +82,28 @@ def log_event(
     )
 
 
+def record_event(
+    db: Database,
+    actor: User | str,
+    action: str,
+    detail: str,
+    *,
+    table: str | None = None,
+    row_id: int | None = None,
+    patient_id: int | None = None,
+) -> bool:
+    """``log_event`` in a transaction of its own, for session events (sign-in, lock). On a
+    database opened read-only nothing can be recorded: returns False and the app goes on,
+    so the record can still be read."""
+    from clinic_gui.store.connection import write_transaction  # connection imports this module
+
+    if db.execute("PRAGMA query_only").fetchone()[0]:
+        return False
+    with write_transaction(db):
+        log_event(db, actor, action, detail, table=table, row_id=row_id, patient_id=patient_id)
+    return True
+
+
 @dataclass(frozen=True)
 class ChainReport:
     rows: int

@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
 from clinic_gui.domain.access import ADMIN, ROLES, Permission, User, refusal
-from clinic_gui.store.audit import log_event
+from clinic_gui.store.audit import record_event
 from clinic_gui.store.connection import utc_now, write_transaction
 
 HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (the library's default)
@@ -190,34 +190,32 @@ def _failures_since_success(db: Database, username: str) -> tuple[int, str | Non
 
 def sign_in(db: Database, username: str, password: str, *, now: dt.datetime | None = None) -> User:
     """The signed-in user, or SignInRefused with a message that does not say which part
-    was wrong. Every attempt is audited."""
+    was wrong. Every attempt is audited (except on a database opened read-only, where
+    nothing can be written)."""
     username = username.strip().lower()
     now = now or dt.datetime.now(dt.UTC)
-    with write_transaction(db):
-        failures, last = _failures_since_success(db, username)
-        if failures >= MAX_FAILURES and last is not None:
-            wait = _parse(last) + dt.timedelta(minutes=LOCKOUT_MINUTES) - now
-            if wait > dt.timedelta(0):
-                minutes = max(1, round(wait.total_seconds() / 60))
-                raise SignInRefused(
-                    f"Too many failed attempts for {username!r}: try again in about "
-                    f"{minutes} minute{'s' if minutes != 1 else ''}, or ask an administrator."
-                )
-        row = _row(db, "username = ?", [username])
-        good = row is not None and row["disabled_at"] is None and _verify(row, password)
-        if not good:
-            log_event(db, username or "(blank)", "sign_in_failed", "wrong user name or password")
-    # The failed attempt is committed above before refusing.
-    if not good or row is None:
+    failures, last = _failures_since_success(db, username)
+    if failures >= MAX_FAILURES and last is not None:
+        wait = _parse(last) + dt.timedelta(minutes=LOCKOUT_MINUTES) - now
+        if wait > dt.timedelta(0):
+            minutes = max(1, round(wait.total_seconds() / 60))
+            raise SignInRefused(
+                f"Too many failed attempts for {username!r}: try again in about "
+                f"{minutes} minute{'s' if minutes != 1 else ''}, or ask an administrator."
+            )
+    row = _row(db, "username = ?", [username])
+    if row is None or row["disabled_at"] is not None or not _verify(row, password):
+        record_event(db, username or "(blank)", "sign_in_failed", "wrong user name or password")
         raise SignInRefused("Wrong user name or password.")
-    with write_transaction(db):
-        if HASHER.check_needs_rehash(row["password_hash"]):
+    if record_event(db, username, "sign_in", "signed in") and HASHER.check_needs_rehash(
+        row["password_hash"]
+    ):
+        with write_transaction(db):
             db.execute(
                 "UPDATE app_user SET password_hash = ?, updated_at = ?, updated_by = ?, "
                 "row_version = row_version + 1 WHERE id = ?",
                 [HASHER.hash(password), utc_now(), username, row["id"]],
             )
-        log_event(db, username, "sign_in", "signed in")
     return _user(row)
 
 
@@ -238,10 +236,9 @@ def check_own_password(db: Database, user: User, password: str) -> bool:
     """Re-authentication (unlocking the screen): True when the password is the user's."""
     row = _row(db, "id = ?", [user.id])
     ok = row is not None and row["disabled_at"] is None and _verify(row, password)
-    with write_transaction(db):
-        log_event(
-            db, user, "unlock" if ok else "sign_in_failed", "unlocked" if ok else "wrong password"
-        )
+    record_event(
+        db, user, "unlock" if ok else "sign_in_failed", "unlocked" if ok else "wrong password"
+    )
     return ok
 
 
@@ -352,6 +349,5 @@ def demo_user(db: Database) -> User | None:
     row = _row(db, "username = ? AND is_demo = 1", [DEMO_USERNAME])
     if row is None:
         return None
-    with write_transaction(db):
-        log_event(db, DEMO_USERNAME, "sign_in", "demo clinic: signed in without a password")
+    record_event(db, DEMO_USERNAME, "sign_in", "demo clinic: signed in without a password")
     return _user(row)

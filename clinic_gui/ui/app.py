@@ -1,19 +1,29 @@
-"""Starting the Qt application, and rendering screenshots of it."""
+"""Starting the Qt application, and rendering screenshots of it.
+
+One window per database and OS user: ``run`` takes a lock file for the pair in the user's
+state folder first (``acquire_instance_lock``); a second start on the same database says
+the app is already open and exits without opening anything. A lock left by a process that
+no longer runs (a crash, a power cut) is taken over.
+"""
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QLockFile, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from clinic_gui import __version__
+from clinic_gui import __version__, paths
+from clinic_gui.domain.access import NURSE, User
 from clinic_gui.resources import resource_path
-from clinic_gui.store.connection import DatabaseRefused, open_database
+from clinic_gui.store.connection import DamagedDatabase, DatabaseRefused, open_database
 from clinic_gui.store.users import demo_user
 from clinic_gui.ui.main_window import MainWindow
 
@@ -46,9 +56,86 @@ def application(*, safe_mode: bool = False) -> QApplication:
     return app
 
 
+@dataclass
+class InstanceLock:
+    """The lock file of one (OS user, database) pair; ``owner_pid`` is the process holding
+    it when ``acquired`` is False."""
+
+    path: Path
+    lock: QLockFile | None
+    acquired: bool
+    owner_pid: int | None = None
+
+    def release(self) -> None:
+        if self.lock is not None and self.acquired:
+            self.lock.unlock()
+            self.acquired = False
+
+
+def instance_lock_path(db_path: Path, folder: Path | None = None) -> Path:
+    """``<user state folder>/instances/db-<hash>.lock`` for this OS user and database."""
+    folder = folder if folder is not None else Path(paths.dirs().user_state_dir) / "instances"
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        who = str(Path.home())
+    key = f"{who}\n{os.path.normcase(str(Path(db_path).resolve()))}"
+    return folder / f"db-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.lock"
+
+
+def acquire_instance_lock(db_path: Path, folder: Path | None = None) -> InstanceLock:
+    """Take the lock for ``db_path`` without waiting. A lock held by a running process is
+    refused (with its process id); one left by a process that died is taken over
+    (``setStaleLockTime(0)``: a lock is stale only when its process is gone). When the
+    lock file cannot be written at all, the app starts anyway (the guard is a convenience)."""
+    path = instance_lock_path(db_path, folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return InstanceLock(path, None, True)
+    lock = QLockFile(str(path))
+    lock.setStaleLockTime(0)
+    if lock.tryLock(0):
+        return InstanceLock(path, lock, True)
+    if lock.error() != QLockFile.LockError.LockFailedError:
+        return InstanceLock(path, None, True)
+    pid, _host, _app = lock.getLockInfo()
+    return InstanceLock(path, lock, False, int(pid) or None)
+
+
+def already_open(db_path: Path, pid: int | None) -> None:
+    """Tell the person the app is already open on this database (tests replace this)."""
+    process = f" (process {pid})" if pid else ""
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "clinic_gui is already open",
+        f"clinic_gui is already open on this database{process}.\n\n{db_path}\n\n"
+        "Switch to that window (look for clinic_gui in the taskbar). A second window on the "
+        "same database was not opened.",
+        QMessageBox.StandardButton.Ok,
+    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
 def run(db_path: Path, *, safe_mode: bool = False) -> int:
     app = application(safe_mode=safe_mode)
+    guard = acquire_instance_lock(db_path)
+    if not guard.acquired:
+        already_open(db_path, guard.owner_pid)
+        return 0
     try:
+        return _run(app, db_path)
+    finally:
+        guard.release()
+
+
+def _run(app: QApplication, db_path: Path) -> int:
+    try:
+        db = open_database(db_path)
+    except DamagedDatabase as exc:
+        if exc.latest_backup is None or not offer_restore(db_path, exc):
+            return EXIT_DATABASE
         db = open_database(db_path)
     except DatabaseRefused as exc:
         QMessageBox.critical(None, "Database not opened", str(exc))
@@ -63,11 +150,51 @@ def run(db_path: Path, *, safe_mode: bool = False) -> int:
             return 0
     window = MainWindow(db, db_path, user=user)
     window.show()
+    window.backups.daily_backup()  # once per day, in the background
     if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
         _quit_after_first_paint(app)
     code = app.exec()
     db.close()
     return int(code)
+
+
+def offer_restore(db_path: Path, damage: DamagedDatabase) -> bool:
+    """A damaged database was not opened: offer its latest good backup (an administrator of
+    that backup signs in to restore it). True once restored."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    from clinic_gui.store.backup import restore
+    from clinic_gui.ui.admin.backups import REFUSED
+
+    assert damage.latest_backup is not None
+    box = QMessageBox(QMessageBox.Icon.Critical, "Database damaged", str(damage))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    restore_button = box.addButton("Restore the latest backup…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    while box.clickedButton() is restore_button:
+        name, ok = QInputDialog.getText(None, "Restore a backup", "Administrator's user name:")
+        if not ok:
+            return False
+        password, ok = QInputDialog.getText(
+            None, "Restore a backup", f"Password of {name}:", QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return False
+        try:
+            kept = restore(damage.latest_backup, db_path, username=name, password=password)
+        except REFUSED as exc:  # every refusal is shown; the damaged file stays untouched
+            QMessageBox.warning(
+                None, "Not restored", f"Not restored; nothing was changed.\n\n{exc}"
+            )
+            continue
+        QMessageBox.information(
+            None,
+            "Backup restored",
+            f"Restored {damage.latest_backup.name}. The damaged database was kept as {kept}.",
+        )
+        return True
+    return False
 
 
 def _quit_after_first_paint(app: QApplication) -> None:
@@ -132,9 +259,57 @@ def screenshot(db_path: Path, directory: Path) -> list[Path]:
                 QApplication.processEvents()
                 written.append(_grab(dialog, directory / f"dialog-{kind}.png"))
                 dialog.reject()
+            written += _session_screens(window, directory)
         finally:
             window.close()
             db.close()
+    return written
+
+
+def _session_screens(window: MainWindow, directory: Path) -> list[Path]:
+    """Sign-in, first administrator, lock screens and the administrator's windows."""
+    from clinic_gui.ui.session_lock import LockScreen
+    from clinic_gui.ui.sign_in import FirstAdminDialog, SignInDialog
+
+    written: list[Path] = []
+    db, db_path = window.db, window.db_path
+    # Rendered only: nobody signs in and no account is created.
+    sign_in = SignInDialog(db, db_path, username="rn.kim")
+    first = FirstAdminDialog(db, db_path)
+    for widget, name in ((sign_in, "sign-in"), (first, "first-admin")):
+        widget.show()
+        QApplication.processEvents()
+        written.append(_grab(widget, directory / f"dialog-{name}.png"))
+        widget.close()
+    nurse = User(id=0, username="rn.kim", full_name="Kim Nurse", roles=frozenset({NURSE}))
+    screen = LockScreen()
+    screen.show_locked(nurse, demo=False)
+    screen.resize(*SIZES[0])
+    screen.show()
+    QApplication.processEvents()
+    written.append(_grab(screen, directory / "lock-screen.png"))
+    screen.close()
+    window.resize(*SIZES[0])
+    window.search.setText("AS-0001")
+    window.session.lock("for a screenshot")
+    QApplication.processEvents()
+    written.append(_grab(window, directory / "lock-screen-demo.png"))
+    window.session.try_unlock()
+    users = window.open_users_dialog()
+    QApplication.processEvents()
+    written.append(_grab(users, directory / "users.png"))
+    form = users.add_user()
+    QApplication.processEvents()
+    written.append(_grab(form, directory / "dialog-add-user.png"))
+    form.reject()
+    users.close()
+    for name, shown in (
+        ("settings", window.open_settings_dialog()),
+        ("audit-trail", window.open_audit_view()),
+    ):
+        QApplication.processEvents()
+        written.append(_grab(shown, directory / f"{name}.png"))
+        shown.close()
     return written
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,24 +17,33 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from clinic_gui.domain.access import User
+from clinic_gui.domain.access import ADMIN, ROLE_LABELS, Permission, User, roles_allowed
 from clinic_gui.domain.case_file import CaseFileError, case_to_json, parse_case
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import ClinicOverview, PatientFlags
 from clinic_gui.store import entries
+from clinic_gui.store.audit import verify_chain
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.chart import TABLE_OF, load_chart
 from clinic_gui.store.connection import ClinicDatabase
 from clinic_gui.store.entries import SAVE_REFUSED
 from clinic_gui.store.patients import count_patients, search_patients
+from clinic_gui.store.settings import IDLE_LOCK_MINUTES, get_setting
+from clinic_gui.store.users import is_demo_clinic
+from clinic_gui.ui.admin.audit_view import AuditView
+from clinic_gui.ui.admin.backups import BackupActions
+from clinic_gui.ui.admin.settings_dialog import SettingsDialog
+from clinic_gui.ui.admin.users_dialog import UsersDialog
 from clinic_gui.ui.background import wait_for_background_work
 from clinic_gui.ui.chart.chart_view import ChartView
 from clinic_gui.ui.dialogs.diary_dialog import DiaryDialog
@@ -47,6 +56,7 @@ from clinic_gui.ui.dialogs.void_dialog import VoidDialog
 from clinic_gui.ui.dialogs.weight_dialog import WeightDialog
 from clinic_gui.ui.patient_list_model import PatientListModel
 from clinic_gui.ui.row_table_model import read_only_table
+from clinic_gui.ui.session_lock import SessionLock
 from clinic_gui.ui.worklist_view import WorklistView
 
 LIST_LIMIT = 1000
@@ -59,6 +69,24 @@ _ENTRY_WRITERS: dict[str, Callable[..., object]] = {
     "lab": entries.add_lab_result,
     "regimen": entries.add_regimen,
 }
+
+# The permission each action needs (the store checks it again at every save).
+_RECORD_PERMISSIONS: dict[str, Permission] = {
+    "infusion": Permission.RECORD_ENTRY,
+    "weight": Permission.RECORD_ENTRY,
+    "diary": Permission.RECORD_ENTRY,
+    "lab": Permission.RECORD_ENTRY,
+    "regimen": Permission.CHANGE_REGIMEN,
+    "edit_patient": Permission.EDIT_PATIENT,
+    "void": Permission.VOID_ENTRY,
+}
+
+
+def needs_role_text(action_text: str, permission: Permission) -> str:
+    """ "Change regimen… needs the physician role": why an action is greyed out."""
+    allowed = " or ".join(ROLE_LABELS[r].lower() for r in roles_allowed(permission))
+    return f"{action_text.replace('&', '')} needs the {allowed} role"
+
 
 # Patient-list filters on the flags of the last whole-clinic assessment.
 FLAG_FILTERS: dict[str, str] = {
@@ -82,6 +110,9 @@ def _passes(flags: PatientFlags | None, wanted: str) -> bool:
 
 
 class MainWindow(QMainWindow):
+    # The signed-in user changed (someone else signed in at the lock screen).
+    user_changed = Signal(object)
+
     def __init__(
         self,
         db: ClinicDatabase,
@@ -98,8 +129,8 @@ class MainWindow(QMainWindow):
         self.user = user
         self.today = today or dt.date.today()
         self.settings = settings if settings is not None else QSettings()
-        # Qt appends the application's display name: "clinic.sqlite — clinic_gui".
-        self.setWindowTitle(db_path.name)
+        self._patient_open = False
+        self._stays_signed_in = False
         self.resize(1366, 800)
 
         # -- left: the patient list ------------------------------------------------------------
@@ -146,6 +177,8 @@ class MainWindow(QMainWindow):
         self.chart = ChartView(today=self.today)
         self.chart.setAccessibleName("Patient chart")
         self.chart.clear()
+        self.chart.set_session(self.db, self.user, on_saved=self.refresh_worklist)
+        self.backups = BackupActions(db_path, user, self)
         self.worklist = WorklistView(db_path, today=self.today)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.chart, "&Chart")
@@ -156,16 +189,31 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([390, 976])
-        self.setCentralWidget(self.splitter)
+        # Page 0: the record; page 1: the lock screen (``session_lock``), which replaces it.
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.splitter)
+        self.setCentralWidget(self.stack)
+        self.session = SessionLock(
+            self,
+            self.stack,
+            self.splitter,
+            db,
+            db_path,
+            user,
+            minutes=get_setting(db, IDLE_LOCK_MINUTES),
+        )
 
         self.db_label = QLabel(f"Database: {db_path}")
-        demo = "  ·  DEMO: synthetic patients" if user.demo else ""
-        self.user_label = QLabel(f"User: {user.full_name} ({user.role_text}){demo}")
+        self.user_label = QLabel()
         self.work_label = QLabel()
         for label in (self.db_label, self.user_label, self.work_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
             self.statusBar().addPermanentWidget(label)
 
         self._build_menus()
+        self.session.locked_changed.connect(self._on_locked_changed)
+        self.session.user_changed.connect(self.set_user)
+        self._show_user()
         self.search.textChanged.connect(self.refresh_list)
         self.search.returnPressed.connect(self._open_first_match)
         self.indication_filter.currentIndexChanged.connect(self.refresh_list)
@@ -176,6 +224,7 @@ class MainWindow(QMainWindow):
         self.worklist.overview_ready.connect(self._apply_overview)
         self._restore_settings()
         self.refresh_list()
+        self.session.start()
         if assess_clinic_on_start:
             QTimer.singleShot(0, self.refresh_worklist)
 
@@ -192,14 +241,24 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self._choose_case_to_import)
         self.export_action = QAction("&Export case…", self, shortcut=QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self._choose_export_target)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        self.lock_action = QAction("&Lock", self, shortcut=QKeySequence("Ctrl+L"))
+        self.lock_action.setStatusTip("Hide the record until you type your password again")
+        self.lock_action.triggered.connect(self.lock)
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.triggered.connect(self.sign_out)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.sign_out_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.file_menu = file_menu
 
         record_menu = self.menuBar().addMenu("&Record")
+        self.record_menu = record_menu
         self.record_actions: dict[str, QAction] = {}
         for kind, text, keys in (
             ("infusion", "Record &infusion…", "Ctrl+R"),
@@ -225,10 +284,167 @@ class MainWindow(QMainWindow):
         refresh_action.triggered.connect(self.refresh_worklist)
         for action in (chart_action, worklist_action, refresh_action):
             view_menu.addAction(action)
+        self.view_menu = view_menu
 
         find = QAction("Find patient", self, shortcut=QKeySequence.StandardKey.Find)
         find.triggered.connect(self.focus_search)
         self.addAction(find)
+
+        # Shown to administrators only.
+        self.admin_menu = self.menuBar().addMenu("&Admin")
+        self.users_action = QAction("&Users…", self)
+        self.users_action.triggered.connect(self.open_users_dialog)
+        self.audit_action = QAction("&Audit trail…", self)
+        self.audit_action.triggered.connect(self.open_audit_view)
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.triggered.connect(self.open_settings_dialog)
+        self.verify_action = QAction("&Verify audit trail", self)
+        self.verify_action.triggered.connect(self.verify_audit_trail)
+        self.backup_action = QAction("&Back up now", self)
+        self.backup_action.setStatusTip("A verified copy in the backups folder beside the database")
+        self.backup_action.triggered.connect(self.backups.back_up_now)
+        self.restore_action = QAction("&Restore a backup…", self)
+        self.restore_action.triggered.connect(self.backups.restore_backup)
+        for action in (self.users_action, self.audit_action, self.settings_action):
+            self.admin_menu.addAction(action)
+        self.admin_menu.addSeparator()
+        self.admin_menu.addAction(self.backup_action)
+        self.admin_menu.addAction(self.restore_action)
+        self.admin_menu.addSeparator()
+        self.admin_menu.addAction(self.verify_action)
+        self.backups.message.connect(lambda text: self.statusBar().showMessage(text, 20_000))
+        self.backups.restored.connect(self._after_restore)
+
+        # What each action needs; everything else only needs the screen unlocked.
+        self._needs: dict[QAction, Permission] = {
+            self.new_patient_action: Permission.REGISTER_PATIENT,
+            self.import_action: Permission.IMPORT_CASE,
+            self.export_action: Permission.EXPORT_CASE,
+            self.users_action: Permission.MANAGE_USERS,
+            self.audit_action: Permission.VIEW_AUDIT,
+            self.settings_action: Permission.CHANGE_SETTINGS,
+            self.verify_action: Permission.VIEW_AUDIT,
+            self.backup_action: Permission.BACKUP,
+            self.restore_action: Permission.RESTORE,
+        }
+        for kind, permission in _RECORD_PERMISSIONS.items():
+            self._needs[self.record_actions[kind]] = permission
+        self._unlocked_only = [
+            chart_action,
+            worklist_action,
+            refresh_action,
+            find,
+            self.lock_action,
+            self.sign_out_action,
+        ]
+        self._menus: list[QMenu] = [file_menu, record_menu, view_menu, self.admin_menu]
+        for menu in self._menus:
+            menu.setToolTipsVisible(True)  # a greyed-out action says which role it needs
+
+    # -- the signed-in user, locking -----------------------------------------------------------
+    def _show_user(self) -> None:
+        # On the demo clinic the demo user is the only user: nobody to sign out for.
+        self._stays_signed_in = self.user.demo and is_demo_clinic(self.db)
+        demo = "  ·  DEMO: synthetic patients" if self.user.demo else ""
+        self.user_label.setText(f"User: {self.user.full_name} ({self.user.role_text}){demo}")
+        self._update_title()
+        self.admin_menu.menuAction().setVisible(ADMIN in self.user.roles)
+        self.update_actions()
+
+    def _update_title(self) -> None:
+        # Qt appends the application's display name: "clinic.sqlite — clinic_gui".
+        name = self.db_path.name
+        if self.session.locked:
+            self.setWindowTitle(f"Locked — {name}")
+        elif self.user.demo:
+            self.setWindowTitle(f"{name} — DEMO (synthetic patients)")
+        else:
+            self.setWindowTitle(name)
+
+    def set_user(self, user: User) -> None:
+        """Someone else signed in: the window carries on in their name."""
+        self.user = user
+        self.backups.user = user
+        self.chart.set_session(self.db, user, on_saved=self.refresh_worklist)
+        self._show_user()
+        self.user_changed.emit(user)
+
+    def update_actions(self) -> None:
+        """Enable what the signed-in user may do now: nothing but Quit while locked; actions
+        their roles do not allow are disabled with a tooltip naming the role needed."""
+        locked = self.session.locked
+        records = set(self.record_actions.values())
+        for action, permission in self._needs.items():
+            allowed = self.user.can(permission)
+            needs_patient = action in records
+            action.setEnabled(allowed and not locked and (self._patient_open or not needs_patient))
+            tip = "" if allowed else needs_role_text(action.text(), permission)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        for action in self._unlocked_only:
+            action.setEnabled(not locked)
+        self.sign_out_action.setEnabled(not locked and not self._stays_signed_in)
+        self.sign_out_action.setToolTip(
+            "On the demo clinic the demo user stays signed in" if self._stays_signed_in else ""
+        )
+        for menu in self._menus:
+            if menu is not self.file_menu:
+                menu.menuAction().setEnabled(not locked)
+        self.quit_action.setEnabled(True)
+
+    def _on_locked_changed(self, locked: bool) -> None:
+        if locked:
+            self.statusBar().clearMessage()  # "Saved: Record infusion — <patient>"
+        else:
+            # Another workstation's administrator may have changed the idle time meanwhile.
+            self.session.set_minutes(get_setting(self.db, IDLE_LOCK_MINUTES))
+        self._update_title()
+        self.update_actions()
+
+    def lock(self) -> None:
+        self.session.lock("by hand (Ctrl+L)")
+
+    def sign_out(self) -> None:
+        self.session.sign_out()
+
+    # -- administration ------------------------------------------------------------------------
+    def open_users_dialog(self) -> UsersDialog:
+        dialog = UsersDialog(self.db, self.user, parent=self)
+        dialog.open()
+        return dialog
+
+    def open_audit_view(self) -> AuditView:
+        view = AuditView(self.db, parent=self)
+        view.show()
+        return view
+
+    def open_settings_dialog(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.db, self.user, parent=self)
+        dialog.accepted.connect(
+            lambda: self.session.set_minutes(get_setting(self.db, IDLE_LOCK_MINUTES))
+        )
+        dialog.open()
+        return dialog
+
+    def verify_audit_trail(self) -> str:
+        report = verify_chain(self.db)
+        box = QMessageBox(
+            QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Critical,
+            "Verify audit trail",
+            report.text(),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.verify_box = box
+        return report.text()
+
+    def _after_restore(self, text: str) -> None:
+        """The record was replaced under this window: say so, then close (start again)."""
+        self.backups.tell("Backup restored", text)
+        self.close()
 
     # -- settings ----------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -246,6 +462,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.session.stop()
         self.save_settings()
         wait_for_background_work()  # a worklist pass in flight finishes before we go
         super().closeEvent(event)
@@ -283,8 +500,8 @@ class MainWindow(QMainWindow):
             self.table.selectRow(row)
         else:
             self.chart.clear()
-            for action in self.record_actions.values():
-                action.setEnabled(False)
+            self._patient_open = False
+            self.update_actions()
 
     def current_mrn(self) -> str | None:
         index = self.table.currentIndex()
@@ -295,8 +512,8 @@ class MainWindow(QMainWindow):
     def open_patient(self, mrn: str) -> None:
         self.open_case = read_case(self.db, mrn)
         self.chart.show_case(self.open_case, today=self.today)
-        for action in self.record_actions.values():
-            action.setEnabled(True)
+        self._patient_open = True
+        self.update_actions()
 
     # -- data entry --------------------------------------------------------------------------
     def open_entry_dialog(self, kind: str) -> RecordForm | None:
