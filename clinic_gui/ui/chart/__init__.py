@@ -4,7 +4,13 @@
 - ``history_model.DosingHistoryModel``: the infusions as a table;
 - ``dose_options_model.DoseOptionsModel``: worked-out dose options as a table;
 - ``recommendation_panel.RecommendationPanel``: wearing off, the TDM decision table, dose
-  options with a live proposal, and warnings.
+  options with a live proposal, warnings, and the physician's sign-off;
+- ``changes_tab.ChangesTab``: the patient's history of changes (the audit trail);
+- ``session.ChartSession``: the database and the signed-in user, for the chart's own saves.
+
+Text that people typed (names, notes, lots, reasons) is always shown as text: labels that
+show it are plain text, rich-text labels escape it, and tooltips go through
+``plain_tooltip`` (Qt reads a tooltip that looks like HTML as HTML).
 
 The colours below are the package's only colours; each has a lighter variant for dark
 palettes so text stays readable.

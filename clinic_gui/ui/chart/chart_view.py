@@ -2,11 +2,17 @@
 
 ``show_case(case, today)`` runs ``assess(case, today)`` once and hands the result to every
 part; nothing here works anything out for itself.
+
+``set_session(db, user, on_saved)`` lets the chart save a physician's own actions (marking
+results as reviewed, signing off a recommendation) and adds the Changes tab; until it is
+called those controls are hidden. Everything people typed is shown as plain text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
@@ -26,17 +32,25 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_gui.domain import records as r
-from clinic_gui.domain.assessment import Assessment, assess
+from clinic_gui.domain.access import Permission, User
+from clinic_gui.domain.assessment import Assessment, assess, assessment_json
 from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.vocabulary import vocabulary
+from clinic_gui.store import chart as chart_store
+from clinic_gui.store import entries
 from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
 from clinic_gui.ui.chart.history_model import DATE, INFUSION_ROLE, SORT_ROLE, DosingHistoryModel
 from clinic_gui.ui.chart.recommendation_panel import RecommendationPanel
+from clinic_gui.ui.chart.session import ChartSession, needs_role
 from clinic_gui.ui.row_table_model import read_only_table
+from clinic_gui.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
+    from clinic_gui.store.connection import ClinicDatabase
+    from clinic_gui.ui.chart.changes_tab import ChangesTab
     from clinic_gui.ui.chart.diary_tab import DiaryTab
     from clinic_gui.ui.chart.labs_tab import LabsTab
+    from clinic_gui.ui.chart.sign_off_dialog import SignOffDialog
     from clinic_gui.ui.chart.timeline_plot import TimelinePlot
 
 NYHA = ("I", "II", "III", "IV")
@@ -49,6 +63,7 @@ class ElidedLabel(QLabel):
 
     def __init__(self, text: str = "") -> None:
         super().__init__(text)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # a name or note is typed text
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def minimumSizeHint(self) -> QSize:
@@ -69,7 +84,8 @@ class ElidedLabel(QLabel):
         )
 
     def _update_tooltip(self) -> None:
-        self.setToolTip(self.text() if self.elided_text() != self.text() else "")
+        elided = self.elided_text() != self.text()
+        self.setToolTip(plain_tooltip(self.text()) if elided else "")
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -94,6 +110,10 @@ class ChartView(QWidget):
         self.timeline_plot: TimelinePlot | None = None
         self.diary_tab: DiaryTab | None = None
         self.labs_tab: LabsTab | None = None
+        self.changes_tab: ChangesTab | None = None
+        self.sign_off_dialog: SignOffDialog | None = None
+        self._session: ChartSession | None = None  # as the main window gave it
+        self._tab_session: ChartSession | None = None  # the same, saves reported to the chart
         self.setAccessibleName("Patient chart")
         self.today = today or dt.date.today()
         self.case: r.Case | None = None
@@ -145,6 +165,7 @@ class ChartView(QWidget):
         # Beyond about 120 characters a line is hard to read: wide screens give the rest to
         # the history and the timeline.
         self.panel.setMaximumWidth(self.panel.fontMetrics().averageCharWidth() * 120)
+        self.panel.sign_off_requested.connect(self.open_sign_off)
         self.proposal_field = self.panel.proposal_field
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -178,9 +199,11 @@ class ChartView(QWidget):
         badges = QHBoxLayout()
         badges.setSpacing(6)
         self.wearing_off_badge = QLabel("Possible wearing off")
+        self.wearing_off_badge.setTextFormat(Qt.TextFormat.PlainText)
         self.wearing_off_badge.setAccessibleName("Wearing-off flag")
         self.wearing_off_badge.setStyleSheet(badge_css("flagged"))
         self.tdm_badge = QLabel()
+        self.tdm_badge.setTextFormat(Qt.TextFormat.PlainText)
         self.tdm_badge.setAccessibleName("TDM decision row")
         self.tdm_badge.setStyleSheet(badge_css("flagged"))
         for badge in (self.wearing_off_badge, self.tdm_badge):
@@ -193,14 +216,19 @@ class ChartView(QWidget):
         self.details_label = self._header_line("Patient details")
         self.regimen_label = self._header_line("Current regimen")
         self.next_due_label = self._header_line("Next infusion due")
+        # The patient's notes: one line, in full in the tooltip (only when there are notes).
+        self.notes_label = ElidedLabel()
+        self.notes_label.setAccessibleName("Patient notes")
         grid.addWidget(self.details_label, 1, 0, 1, 2)
         grid.addWidget(self.regimen_label, 2, 0, 1, 2)
         grid.addWidget(self.next_due_label, 3, 0, 1, 2)
+        grid.addWidget(self.notes_label, 4, 0, 1, 2)
         return header
 
     @staticmethod
     def _header_line(name: str) -> QLabel:
         label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)  # MRN, product: typed text
         label.setAccessibleName(name)
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -210,6 +238,83 @@ class ChartView(QWidget):
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a tab beside "Dosing history"; returns its index."""
         return self.tabs.addTab(widget, title)
+
+    def set_session(self, db: ClinicDatabase, user: User, on_saved: Callable[[], None]) -> None:
+        """Let the chart save ``user``'s review of results and sign-off (through the store,
+        which checks their role), show who reviewed what, the latest sign-off and the
+        Changes tab; ``on_saved()`` is called after each such save. Call again when another
+        user signs in."""
+        self._session = ChartSession(db, user, on_saved)
+        self._tab_session = ChartSession(db, user, self._after_session_save)
+        self.panel.enable_sign_off(
+            user.can(Permission.SIGN_OFF),
+            f"Signing off a recommendation {needs_role(Permission.SIGN_OFF)}",
+        )
+        if self.labs_tab is not None:
+            self.labs_tab.set_session(self._tab_session)
+        if self.changes_tab is not None:
+            self.changes_tab.set_session(self._tab_session)
+        if self.diary_tab is not None:
+            self._ensure_changes_tab()
+        if self.case is not None:
+            self._show_sign_off()
+            self._stale_tabs |= {self.labs_tab, self.changes_tab}
+            self._fill_current_tab()
+
+    @property
+    def session(self) -> ChartSession | None:
+        return self._session
+
+    def _ensure_changes_tab(self) -> None:
+        if self.changes_tab is not None or self._tab_session is None:
+            return
+        from clinic_gui.ui.chart.changes_tab import ChangesTab
+
+        self.changes_tab = ChangesTab()
+        self.changes_tab.set_session(self._tab_session)
+        self.add_tab(self.changes_tab, "C&hanges")
+        if self.case is not None:
+            self._stale_tabs.add(self.changes_tab)
+
+    def _show_sign_off(self) -> None:
+        if self._session is None or self.case is None:
+            return
+        latest = chart_store.sign_offs(self._session.db, self.case.patient.mrn, limit=1)
+        self.panel.show_sign_off(latest[0] if latest else None)
+
+    def open_sign_off(self) -> SignOffDialog | None:
+        """Open the sign-off dialog (non-blocking) for the recommendation shown."""
+        session, a = self._session, self.assessment
+        if session is None or a is None or not session.can(Permission.SIGN_OFF):
+            return None
+        from clinic_gui.ui.chart.sign_off_dialog import SignOffDialog
+
+        mrn = a.case.patient.mrn
+        row = a.tdm.row["id"]
+        shown = json.dumps(assessment_json(a), ensure_ascii=False)
+
+        def save(note: str | None) -> int:
+            return entries.sign_off(
+                session.db, mrn, decision_row=row, assessment_json=shown, note=note,
+                actor=session.user,
+            )  # fmt: skip
+
+        if self.sign_off_dialog is not None:  # the previous one is done with
+            self.sign_off_dialog.deleteLater()
+        dialog = SignOffDialog(a, save=save, parent=self)
+        dialog.accepted.connect(self._after_session_save)
+        self.sign_off_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _after_session_save(self) -> None:
+        """After a review or sign-off saved from the chart: show it, then tell the window."""
+        self._show_sign_off()
+        if self.changes_tab is not None:
+            self._stale_tabs.add(self.changes_tab)
+        self._fill_current_tab()
+        if self._session is not None:
+            self._session.on_saved()
 
     def set_timeline(self, widget: QWidget | None) -> QWidget | None:
         """Put ``widget`` above the history tabs (None empties the slot); returns the old one."""
@@ -233,6 +338,7 @@ class ChartView(QWidget):
         if self.case is None:
             return None
         current = self.tabs.currentWidget()
+        items: tuple[object, ...]
         if current is self.history_table:
             index = self.history_table.currentIndex()
             record = index.data(INFUSION_ROLE) if index.isValid() else None
@@ -268,6 +374,9 @@ class ChartView(QWidget):
         self.add_tab(self.diary_tab, "&Diary")
         self.labs_tab = LabsTab()
         self.add_tab(self.labs_tab, "&Labs")
+        if self._tab_session is not None:
+            self.labs_tab.set_session(self._tab_session)
+            self._ensure_changes_tab()
         self.tabs.currentChanged.connect(self._fill_current_tab)
 
     def clear(self) -> None:
@@ -275,12 +384,19 @@ class ChartView(QWidget):
             self.diary_tab.show_case(None)
         if self.labs_tab is not None:
             self.labs_tab.show_case(None)
+        if self.changes_tab is not None:
+            self.changes_tab.show_case(None)
         if self.timeline_plot is not None:
             self.timeline_plot.show_nothing()
         self.case = None
         self.assessment = None
         self.name_label.setText("No patient selected")
-        for label in (self.details_label, self.regimen_label, self.next_due_label):
+        for label in (
+            self.details_label,
+            self.regimen_label,
+            self.next_due_label,
+            self.notes_label,
+        ):
             label.clear()
             label.setVisible(False)
         self.details_label.setText(EMPTY_HINT)
@@ -303,12 +419,16 @@ class ChartView(QWidget):
         self._ensure_record_views()
         assert self.timeline_plot is not None
         self.timeline_plot.show_case(case, self.today)
+        self._show_sign_off()
         self._stale_tabs = {self.diary_tab, self.labs_tab}
+        if self.changes_tab is not None:
+            self._stale_tabs.add(self.changes_tab)
         self._fill_current_tab()
         return assessment
 
     def _fill_current_tab(self, *_: object) -> None:
-        """The diary and labs tabs are filled when first looked at for this patient."""
+        """The diary, labs and changes tabs are filled when first looked at for this patient
+        (so opening a chart reads no more than it shows)."""
         current = self.tabs.currentWidget()
         if self.case is None or current not in self._stale_tabs:
             return
@@ -369,10 +489,14 @@ class ChartView(QWidget):
         for label in (self.details_label, self.regimen_label, self.next_due_label):
             label.setVisible(True)
 
+        notes = " ".join((p.notes or "").split())  # one line; the tooltip has it in full
+        self.notes_label.setText(f"Notes: {notes}" if notes else "")
+        self.notes_label.setVisible(bool(notes))
+
         self.wearing_off_badge.setVisible(a.wearing_off.flagged)
-        self.wearing_off_badge.setToolTip(a.wearing_off.message)
+        self.wearing_off_badge.setToolTip(plain_tooltip(a.wearing_off.message))
         row = a.tdm.row
         flagged_row = row["id"] != "no_tdm"
         self.tdm_badge.setVisible(flagged_row)
         self.tdm_badge.setText(f"TDM: {row['situation']}")
-        self.tdm_badge.setToolTip(a.tdm.why)
+        self.tdm_badge.setToolTip(plain_tooltip(a.tdm.why))  # may quote a typed assay

@@ -31,6 +31,7 @@ from clinic_gui.domain.assessment import LabPairing
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart.timeline_plot import date_axis, epoch_seconds
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
+from clinic_gui.ui.text import plain_tooltip
 
 COLUMNS = ("Date", "Source", "Symptom score", "Score", "Morning stiffness (min)", "Other scores")
 DATE, SOURCE, SYMPTOM, SCORE, STIFFNESS, OTHER = range(len(COLUMNS))
@@ -108,8 +109,8 @@ class DiaryModel(RowTableModel):
             return row
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:  # a note is typed text
+            return plain_tooltip(self._tooltip(row, column))
         if role == Qt.ItemDataRole.FontRole and column in (SCORE, OTHER):
             shown = [row.primary] if column == SCORE else list(row.others)
             if any(s is not None and _flagged(s) for s in shown):
@@ -165,6 +166,7 @@ class DiaryTab(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.PlainText)
         self.legend.setWordWrap(True)
         self.legend.setAccessibleName("Diary legend")
         layout.addWidget(self.legend)

@@ -17,6 +17,7 @@ from clinic_gui.domain.dosing import DoseOption
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart import warning_colour
 from clinic_gui.ui.row_table_model import Index, RowTableModel
+from clinic_gui.ui.text import plain_tooltip
 
 COLUMNS = ("Option", "Regimen", "mg", "Vials", "Waste (mg)", "mg/kg/week", "Label")
 OPTION, REGIMEN, MG, VIALS, WASTE, INTENSITY, LABEL = range(len(COLUMNS))
@@ -132,11 +133,7 @@ class DoseOptionsModel(RowTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(option, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == LABEL:
-                return option.label_note or "Within the label for this patient"
-            if column in (MG, VIALS, WASTE):
-                return option.rounding_note or option_notes(option) or None
-            return option_notes(option) or None
+            return plain_tooltip(self._tooltip(option, column))
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == LABEL and not option.within_label:
                 return QBrush(warning_colour())
@@ -152,6 +149,14 @@ class DoseOptionsModel(RowTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    @staticmethod
+    def _tooltip(option: DoseOption, column: int) -> str | None:
+        if column == LABEL:
+            return option.label_note or "Within the label for this patient"
+        if column in (MG, VIALS, WASTE):
+            return option.rounding_note or option_notes(option) or None
+        return option_notes(option) or None
 
     def _display(self, option: DoseOption, column: int) -> str:
         if column == OPTION:

@@ -21,6 +21,7 @@ from clinic_gui.domain.history import latest_weight
 from clinic_gui.domain.wearing_off import CycleEvidence, assess_wearing_off, load_settings
 from clinic_gui.ui.chart import warning_colour
 from clinic_gui.ui.row_table_model import Index, RowTableModel
+from clinic_gui.ui.text import plain_tooltip
 
 COLUMNS = (
     "Date",
@@ -150,8 +151,8 @@ class DosingHistoryModel(RowTableModel):
             return self._sort_value(row, column)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:  # notes, lots and reactions are typed text
+            return plain_tooltip(self._tooltip(row, column))
         if role == Qt.ItemDataRole.ForegroundRole:
             if (column == DAYS_SINCE and row.delayed) or (
                 column == REACTION

@@ -5,6 +5,10 @@ patient's highlighted, with the inputs that put them there, options and sources)
 with a live proposal field; warnings. The panel computes nothing clinical itself: it shows an
 ``Assessment`` and, for the typed regimen, asks ``dosing.dose_option`` with the same patient,
 weight and policy the assessment used.
+
+With a session (``enable_sign_off``), a row at the top shows the latest physician's sign-off
+(their decision record, in their words) and a "Sign off…" button for a physician; the chart
+opens the dialog and saves (``sign_off_requested``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from PySide6.QtCore import QAbstractItemModel, QSize, Qt, Signal
@@ -25,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QTableView,
@@ -40,6 +46,10 @@ from clinic_gui.domain.dosing import DoseOption, dose_option, parse_regimen
 from clinic_gui.domain.formatting import fmt_quantity
 from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
 from clinic_gui.ui.chart.dose_options_model import REGIMEN, DoseOptionsModel, kind_text
+from clinic_gui.ui.text import local_time, plain_tooltip
+
+if TYPE_CHECKING:
+    from clinic_gui.store.chart import SignOff
 
 SOURCE_TEXT = {
     "diary": "diary",
@@ -58,6 +68,13 @@ CYCLES_SHOWN = 6  # the most recent cycles listed before "Show all"
 BADGE_FLAGGED = "Possible end-of-dose wearing off"
 BADGE_NOT_FLAGGED = "No end-of-dose pattern"
 BADGE_NO_INFORMATION = "Not enough information"
+
+NOT_SIGNED_OFF = "No physician's sign-off on record for this patient."
+SIGN_OFF_NOTE_CHARS = 240  # a longer note is cut short here, in full in the tooltip
+SIGN_OFF_TIP = (
+    "A sign-off is the physician's own decision record: what they decided, kept with the "
+    "assessment as it was shown. The panel's findings are decision support."
+)
 
 
 def _label(text: str = "", *, rich: bool = False, name: str = "") -> QLabel:
@@ -84,6 +101,56 @@ def _sampled(lab: r.LabResult) -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def tdm_inputs(a: Assessment) -> dict[str, list[str]]:
+    """The inputs that put the patient in their decision-table row, as plain lines:
+    "trough", "antibodies", "target", "inflammation" and "missing" (the panel shows them;
+    the sign-off dialog repeats them as shown)."""
+    tdm = a.tdm
+    trough = tdm.trough
+    lines = []
+    if trough.lab is not None and trough.value_mcg_ml is not None:
+        lab = trough.lab
+        value = f"{lab.comparator or ''}{fmt_quantity(trough.value_mcg_ml, 'mcg/mL')}"
+        parts = [f"{value} on {_sampled(lab)}"]
+        if lab.assay:
+            parts.append(f"assay {lab.assay}")
+        lines.append("; ".join(parts))
+        lines.append(_sentence(trough.reason))
+    else:
+        lines.append(f"None: {trough.reason}")
+    lines += [f"Note: {n}" for n in trough.notes]
+    out = {"trough": lines}
+
+    ada = tdm.antibodies
+    level = table()["antibody_levels"].get(ada.level, ada.level)
+    lines = [_sentence(level)]
+    if ada.lab is not None:
+        lab = ada.lab
+        result = f"{lab.comparator or ''}{fmt_quantity(lab.value, lab.unit)} on {_sampled(lab)}"
+        lines.append(result + (f"; assay {lab.assay}" if lab.assay else ""))
+    lines.append(f"Basis: {ada.basis}")
+    lines += [f"Note: {n}" for n in ada.notes]
+    out["antibodies"] = lines
+
+    target = tdm.target
+    if target.mcg_per_ml is None:
+        shown = "no target"
+    else:
+        shown = fmt_quantity(target.mcg_per_ml, "mcg/mL")
+        if target.extrapolated:
+            shown += " (extrapolated)"
+    out["target"] = [shown, target.note + "".join(f" [{k}]" for k in target.citations)]
+
+    inflammation = tdm.inflammation
+    status = INFLAMMATION_TEXT.get(inflammation.status, inflammation.status)
+    lines = [_sentence(status)]
+    lines += [item.describe() for item in inflammation.items]
+    lines += [f"Note: {n}" for n in inflammation.notes]
+    out["inflammation"] = lines
+    out["missing"] = [f"• {m}" for m in tdm.missing] or ["nothing"]
+    return out
 
 
 class FittedTableView(QTableView):
@@ -122,6 +189,7 @@ class RecommendationPanel(QWidget):
     """``show_assessment(a)`` fills it; ``proposal_changed(text)`` follows the regimen field."""
 
     proposal_changed = Signal(str)
+    sign_off_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,6 +218,7 @@ class RecommendationPanel(QWidget):
         )
         self.disclaimer.setFont(scaled_font(self.font(), 0.9))
         layout.addWidget(self.disclaimer)
+        layout.addWidget(self._build_sign_off())
 
         layout.addWidget(self._build_wearing_off())
         layout.addWidget(self._build_tdm())
@@ -163,6 +232,25 @@ class RecommendationPanel(QWidget):
         label.setFont(scaled_font(self.font(), 0.9))
         return label
 
+    def _build_sign_off(self) -> QFrame:
+        """The latest sign-off and the button to add one; hidden until ``enable_sign_off``."""
+        frame = QFrame()
+        frame.setAccessibleName("Physician's sign-off")
+        self.sign_off_row = frame
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.sign_off_label = _label(name="Latest sign-off")  # plain text: a typed note
+        self.sign_off_label.setToolTip(SIGN_OFF_TIP)
+        self.sign_off_button = QPushButton("Sign &off…")
+        self.sign_off_button.setAccessibleName("Sign off the recommendation")
+        self.sign_off_button.clicked.connect(self.sign_off_requested)
+        row.addWidget(self.sign_off_label, 1)
+        row.addWidget(self.sign_off_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._sign_off_allowed = False
+        self._sign_off_refused = ""
+        frame.setVisible(False)
+        return frame
+
     def _build_wearing_off(self) -> QGroupBox:
         box = QGroupBox("End-of-dose wearing off")
         box.setAccessibleName("End-of-dose wearing off")
@@ -170,6 +258,7 @@ class RecommendationPanel(QWidget):
         layout = QVBoxLayout(box)
         badge_row = QHBoxLayout()
         self.wearing_off_badge = QLabel()
+        self.wearing_off_badge.setTextFormat(Qt.TextFormat.PlainText)
         self.wearing_off_badge.setAccessibleName("Wearing-off finding")
         badge_row.addWidget(self.wearing_off_badge)
         badge_row.addStretch(1)
@@ -342,6 +431,45 @@ class RecommendationPanel(QWidget):
     def set_proposal(self, text: str) -> None:
         self.proposal_field.setText(text)
 
+    def enable_sign_off(self, allowed: bool | None, refused: str = "") -> None:
+        """Show the sign-off row (None hides it); ``allowed`` enables the button, else its
+        tooltip says why (``refused``, e.g. "Signing off needs the physician role")."""
+        self.sign_off_row.setVisible(allowed is not None)
+        self._sign_off_allowed = bool(allowed)
+        self._sign_off_refused = refused
+        self._update_sign_off_button()
+
+    def _update_sign_off_button(self) -> None:
+        ready = self._sign_off_allowed and self._assessment is not None
+        self.sign_off_button.setEnabled(ready)
+        if not self._sign_off_allowed:
+            tip = self._sign_off_refused
+        elif self._assessment is None:
+            tip = "Open a patient first"
+        else:
+            tip = "Record your decision on this recommendation, with the assessment as shown"
+        self.sign_off_button.setToolTip(tip)
+
+    def show_sign_off(self, latest: SignOff | None) -> None:
+        """The latest sign-off as plain text: "Signed off by <name> at <local time>: <note>"."""
+        if latest is None:
+            self.sign_off_label.setText(NOT_SIGNED_OFF if self._assessment else "")
+            self.sign_off_label.setToolTip(SIGN_OFF_TIP)
+            return
+        head = f"Signed off by {latest.by_name or latest.by} at {local_time(latest.at)}"
+        note = latest.note or ""
+        shown = note if len(note) <= SIGN_OFF_NOTE_CHARS else note[:SIGN_OFF_NOTE_CHARS] + "…"
+        text = f"{head}: {shown}" if note else f"{head} (no note)."
+        tip = f"{head}: {note}\n\n{SIGN_OFF_TIP}" if shown != note else SIGN_OFF_TIP
+        self.sign_off_label.setToolTip(plain_tooltip(tip))
+        if self._assessment is not None and latest.decision_row != self.current_tdm_row:
+            then = next(
+                (row["situation"] for row in table()["rows"] if row["id"] == latest.decision_row),
+                latest.decision_row,
+            )
+            text += f"\n(Signed off in the row “{then}”; the table now shows another row.)"
+        self.sign_off_label.setText(text)
+
     def clear(self) -> None:
         self._assessment = None
         self.wearing_off_badge.setText("No patient")
@@ -370,6 +498,8 @@ class RecommendationPanel(QWidget):
         self.proposal_field.setEnabled(False)
         self.proposal_error.setVisible(False)
         self.warnings_label.setText("")
+        self.sign_off_label.clear()
+        self._update_sign_off_button()
 
     def show_assessment(self, assessment: Assessment | None) -> None:
         if assessment is None:
@@ -390,6 +520,7 @@ class RecommendationPanel(QWidget):
             self.proposal_field.clear()  # a proposal belongs to one patient
             self._on_proposal_text("")
         self._show_warnings(assessment.warnings)
+        self._update_sign_off_button()
 
     # -- (a) wearing off ---------------------------------------------------------------------
     def _show_wearing_off(self, a: Assessment) -> None:
@@ -453,7 +584,7 @@ class RecommendationPanel(QWidget):
                     "background-color: palette(highlight); color: palette(highlighted-text); "
                     "font-weight: 600; padding: 2px 4px 2px 4px; border-radius: 3px;"
                 )
-                label.setToolTip(f"Why: {why}")
+                label.setToolTip(plain_tooltip(f"Why: {why}"))  # may quote a typed assay
                 label.setAccessibleName(f"Decision table row, this patient's: {situation}")
                 label.setAccessibleDescription(f"Why: {why}")
             else:
@@ -469,31 +600,9 @@ class RecommendationPanel(QWidget):
         self.tdm_box.setTitle(f"TDM decision table (version {table()['version']})")
         self._highlight_row(row["id"], tdm.why)
 
-        trough = tdm.trough
-        lines = []
-        if trough.lab is not None and trough.value_mcg_ml is not None:
-            lab = trough.lab
-            value = f"{lab.comparator or ''}{fmt_quantity(trough.value_mcg_ml, 'mcg/mL')}"
-            parts = [f"{value} on {_sampled(lab)}"]
-            if lab.assay:
-                parts.append(f"assay {lab.assay}")
-            lines.append("; ".join(parts))
-            lines.append(_sentence(trough.reason))
-        else:
-            lines.append(f"None: {trough.reason}")
-        lines += [f"Note: {n}" for n in trough.notes]
-        self.tdm_fields["trough"].setText(_lines(lines))
-
-        ada = tdm.antibodies
-        level = table()["antibody_levels"].get(ada.level, ada.level)
-        lines = [_sentence(level)]
-        if ada.lab is not None:
-            lab = ada.lab
-            result = f"{lab.comparator or ''}{fmt_quantity(lab.value, lab.unit)} on {_sampled(lab)}"
-            lines.append(result + (f"; assay {lab.assay}" if lab.assay else ""))
-        lines.append(f"Basis: {ada.basis}")
-        lines += [f"Note: {n}" for n in ada.notes]
-        self.tdm_fields["antibodies"].setText(_lines(lines))
+        inputs = tdm_inputs(a)
+        for key in ("trough", "antibodies", "inflammation"):
+            self.tdm_fields[key].setText(_lines(inputs[key]))
 
         target = tdm.target
         if target.mcg_per_ml is None:
@@ -504,13 +613,6 @@ class RecommendationPanel(QWidget):
                 text += f' <b style="{warning_css()}">(extrapolated)</b>'
         cited = "".join(f" [{html.escape(k)}]" for k in target.citations)
         self.tdm_fields["target"].setText(f"{text}<br>{html.escape(target.note)}{cited}")
-
-        inflammation = tdm.inflammation
-        status = INFLAMMATION_TEXT.get(inflammation.status, inflammation.status)
-        lines = [_sentence(status)]
-        lines += [item.describe() for item in inflammation.items]
-        lines += [f"Note: {n}" for n in inflammation.notes]
-        self.tdm_fields["inflammation"].setText(_lines(lines))
 
         self.tdm_fields["missing"].setText(
             _lines(tdm.missing, bullet="• ") if tdm.missing else "nothing"

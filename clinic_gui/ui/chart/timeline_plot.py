@@ -44,6 +44,7 @@ from clinic_gui.domain.scores import basdai
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.wearing_off import assess_wearing_off, load_settings
 from clinic_gui.ui.chart.labs_tab import level_versus_target
+from clinic_gui.ui.text import plain_tooltip
 
 LEVEL_TEST = "infliximab"
 ANTIBODY_TEST = "anti_infliximab_antibody"
@@ -426,6 +427,7 @@ class TimelinePlot(QWidget):
 
         bar = QHBoxLayout()
         self.title = QLabel("Timeline")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setAccessibleName("Timeline title")
         bar.addWidget(self.title)
         bar.addStretch(1)
@@ -452,6 +454,7 @@ class TimelinePlot(QWidget):
         layout.addWidget(self.graphics, 1)
 
         self.notes = QLabel()
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)  # may quote a typed unit
         self.notes.setWordWrap(True)
         self.notes.setAccessibleName("Timeline notes")
         self.notes.setVisible(False)
@@ -793,6 +796,7 @@ class TimelinePlot(QWidget):
             return
         self._tooltip = text
         if text:
-            QToolTip.showText(QCursor.pos(), text, self.graphics)
+            # Reasons, assays and products are typed text: shown literally.
+            QToolTip.showText(QCursor.pos(), plain_tooltip(text), self.graphics)
         else:
             QToolTip.hideText()
