@@ -78,7 +78,9 @@ def check_infusion(infusion: r.Infusion, patient: r.Patient, *, today: dt.date) 
     inf = infusion
     problems = range_problems(inf) + _shape_problems(inf)
     problems += _date_problems("date", inf.date, patient, today)
-    if inf.start_time and inf.end_time and inf.end_time <= inf.start_time:
+    times = (inf.start_time, inf.end_time)
+    comparable = all(t is not None and t.tzinfo is None for t in times)  # zones: refused above
+    if comparable and inf.start_time and inf.end_time and inf.end_time <= inf.start_time:
         problems.append(
             f"end_time: {inf.end_time:%H:%M} is not after the start {inf.start_time:%H:%M}"
         )

@@ -13,6 +13,16 @@ Clinical entries are never changed or deleted: a correction is a new entry, and 
 entry is voided with a reason, which keeps the row with who voided it, when and why. A
 regimen change is always a new regimen row that says why. An unknown MRN raises
 ``PatientNotFound``.
+
+A weight, infusion or lab result that passes every check can still be suspicious
+(``domain.plausibility``: a weight 15% off the previous one, 12 mg/kg, a 1-hour infusion, a
+trough of 150 mcg/mL). Its action then raises ``NeedsConfirmation`` with the warnings and
+writes nothing; called again with those exact warnings as ``confirmed``, it saves the entry
+and keeps the confirmation with it: one audit event per warning on the new row (action
+"confirm", detail "Confirmed at entry: <warning>"), in the same transaction, and for an
+infusion or lab result also a line "Confirmed at entry: <warning>" at the end of its notes,
+so the chart shows it (a weight has no notes). A warning that was not passed back, such as
+a new one because someone else recorded a weight meanwhile, is not confirmed.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from sqlite_utils import Database
 from clinic_gui.domain import records as r
 from clinic_gui.domain.access import Permission, User
 from clinic_gui.domain.case_file import check_entries
+from clinic_gui.domain.plausibility import plausibility_warnings
 from clinic_gui.domain.validation import (
     check_diary_entry,
     check_infusion,
@@ -58,6 +69,7 @@ __all__ = [
     "VOIDABLE_TABLES",
     "ChangedMeanwhile",
     "EntryRefused",
+    "NeedsConfirmation",
     "PatientNotFound",
     "PermissionRefused",
     "add_diary_entry",
@@ -85,9 +97,26 @@ class EntryRefused(ValueError):
         super().__init__(f"not saved ({count}):\n  " + "\n  ".join(problems))
 
 
+class NeedsConfirmation(EntryRefused):
+    """An entry with plausibility warnings to confirm before it is saved; nothing was written.
+
+    ``warnings`` are the exact texts to pass back as ``confirmed``. A caller that does not
+    ask for confirmation treats it as any other refusal (it is an ``EntryRefused``, so it is
+    one of ``SAVE_REFUSED``), with each warning shown on its field.
+    """
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = tuple(warnings)
+        super().__init__(list(warnings))
+        count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+        self.args = (f"not saved until confirmed ({count}):\n  " + "\n  ".join(warnings),)
+
+
+CONFIRMED_AT_ENTRY = "Confirmed at entry: "
+
 # Every way a save can be refused with a message for the user (nothing was written).
 SAVE_REFUSED: tuple[type[Exception], ...] = (
-    ValueError,  # EntryRefused, DuplicatePatient, UserRefused
+    ValueError,  # EntryRefused (NeedsConfirmation too), DuplicatePatient, UserRefused
     PermissionRefused,
     ChangedMeanwhile,
     WriteFailed,
@@ -178,9 +207,14 @@ def add_weight(
     *,
     actor: User,
     today: dt.date | None = None,
+    confirmed: tuple[str, ...] = (),
 ) -> int:
-    """Record a weight; returns its row id."""
-    return _add(db, mrn, "weight", weight, check_weight, actor, today, Permission.RECORD_ENTRY)
+    """Record a weight; returns its row id. ``NeedsConfirmation`` until its plausibility
+    warnings are passed back as ``confirmed``."""
+    return _add(
+        db, mrn, "weight", weight, check_weight, actor, today, Permission.RECORD_ENTRY,
+        confirmed=confirmed,
+    )  # fmt: skip
 
 
 def add_regimen(
@@ -212,11 +246,14 @@ def record_infusion(
     *,
     actor: User,
     today: dt.date | None = None,
+    confirmed: tuple[str, ...] = (),
 ) -> int:
-    """Record an infusion with its vital signs; returns the infusion's row id."""
+    """Record an infusion with its vital signs; returns the infusion's row id.
+    ``NeedsConfirmation`` until its plausibility warnings are passed back as ``confirmed``."""
     return _add(
-        db, mrn, "infusion", infusion, check_infusion, actor, today, Permission.RECORD_ENTRY
-    )
+        db, mrn, "infusion", infusion, check_infusion, actor, today, Permission.RECORD_ENTRY,
+        confirmed=confirmed,
+    )  # fmt: skip
 
 
 def add_diary_entry(
@@ -238,9 +275,14 @@ def add_lab_result(
     *,
     actor: User,
     today: dt.date | None = None,
+    confirmed: tuple[str, ...] = (),
 ) -> int:
-    """Record a lab result; returns its row id."""
-    return _add(db, mrn, "lab", lab, check_lab_result, actor, today, Permission.RECORD_ENTRY)
+    """Record a lab result; returns its row id. ``NeedsConfirmation`` until its plausibility
+    warnings are passed back as ``confirmed``."""
+    return _add(
+        db, mrn, "lab", lab, check_lab_result, actor, today, Permission.RECORD_ENTRY,
+        confirmed=confirmed,
+    )  # fmt: skip
 
 
 def _add(
@@ -252,17 +294,53 @@ def _add(
     actor: User,
     today: dt.date | None,
     permission: Permission,
+    *,
+    confirmed: tuple[str, ...] | None = None,
     **options: Any,
 ) -> int:
+    """``confirmed`` None: no plausibility warnings for this kind of entry."""
     stamp = creation_stamp(actor)
+    day = _today(today)
     with write_transaction(db):
         authorize(db, actor, permission)
         row = patient_row(db, mrn)
         patient: r.Patient = from_row(r.Patient, row)
-        _refuse_if(check(record, patient, today=_today(today), **options))
+        _refuse_if(check(record, patient, today=day, **options))
+        warnings: list[str] = []
+        if confirmed is not None:
+            warnings = plausibility_warnings(record, read_stored_case(db, mrn).case)
+            if any(warning not in confirmed for warning in warnings):
+                raise NeedsConfirmation(warnings)
+            if warnings and table != "weight":
+                record = _with_confirmations(record, warnings)
+                _refuse_if(_confirmation_fits(check(record, patient, today=day, **options)))
         if table == "infusion":
-            return insert_infusion(db, row["id"], record, stamp)
-        return insert_record(db, table, record, {"patient_id": row["id"]}, stamp)
+            row_id = insert_infusion(db, row["id"], record, stamp)
+        else:
+            row_id = insert_record(db, table, record, {"patient_id": row["id"]}, stamp)
+        for warning in warnings:
+            log_event(
+                db, actor, "confirm", CONFIRMED_AT_ENTRY + warning, table=table,
+                row_id=row_id, patient_id=row["id"],
+            )  # fmt: skip
+        return row_id
+
+
+def _with_confirmations(record: Any, warnings: list[str]) -> Any:
+    """The record with one line "Confirmed at entry: <warning>" per warning after its notes."""
+    lines = [CONFIRMED_AT_ENTRY + warning for warning in warnings]
+    notes = "\n".join([record.notes, *lines] if record.notes else lines)
+    return replace(record, notes=notes)
+
+
+def _confirmation_fits(problems: list[str]) -> list[str]:
+    """Problems of the record with its confirmations added: only its notes can be too long."""
+    return [
+        f"{problem}; the confirmed warnings are added to the notes, so shorten the notes"
+        if problem.startswith("notes:")
+        else problem
+        for problem in problems
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

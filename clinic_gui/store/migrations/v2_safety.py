@@ -33,6 +33,7 @@ AUDIT_ACTIONS = (
     "update",
     "void",
     "review",
+    "confirm",
     "sign_in",
     "sign_in_failed",
     "sign_out",

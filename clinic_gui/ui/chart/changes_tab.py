@@ -41,6 +41,7 @@ ACTION_TEXT = MappingProxyType(
         "update": "changed",
         "void": "voided",
         "review": "reviewed",
+        "confirm": "confirmed a warning",
         "export": "exported",
         "import": "imported",
     }

@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.domain.scores import basdai
 from clinic_gui.domain.validation import check_diary_entry
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.ui.dialogs.form import Field, RecordForm
+from clinic_gui.ui.dialogs.form import Field, RecordForm, plain_label
 
 BASDAI_ITEMS = (
     ("q1", "BASDAI 1: fatigue"),
@@ -93,10 +93,10 @@ class DiaryDialog(RecordForm):
         )
         self.set_value("date", today)
         self.set_value("source", "nurse")
-        self.basdai_score = QLabel()
+        self.basdai_score = plain_label()
         self.basdai_score.setAccessibleName("BASDAI score")
         if "basdai" in self.groups:
-            self.form.addRow("BASDAI:", self.basdai_score)
+            self.form.addRow(plain_label("BASDAI:"), self.basdai_score)
             for q, _ in BASDAI_ITEMS:
                 self.widgets[f"basdai.{q}"].textChanged.connect(self.update_basdai)  # type: ignore[attr-defined]
             self.update_basdai()

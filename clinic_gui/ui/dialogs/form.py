@@ -5,11 +5,20 @@ and collects reading problems ("weight_kg: 'eighty' is not a number"); the recor
 checked by the domain's own validation, whose problems ("kg: 0 kg is outside the accepted
 range…") are shown under the field they name. Nothing is saved until the whole form is
 valid; a refused save keeps everything the user typed. Enter saves, Esc cancels.
+
+A save the store holds back for plausibility warnings (``NeedsConfirmation``: 12 mg/kg, a
+weight 15% off the previous one) asks the user in a dialog, "Save anyway" or "Go back"
+(the default). Save anyway saves again with exactly those warnings confirmed; Go back keeps
+the input, saves nothing and shows each warning beside its field.
+
+Every label shows its text as plain text, never as rich text: problems repeat what was
+typed, and "<b>" typed into a field must read as "<b>".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +33,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QScrollArea,
     QVBoxLayout,
@@ -31,9 +41,20 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_gui.domain.case_file import parse_date
-from clinic_gui.store.entries import SAVE_REFUSED
+from clinic_gui.domain.plausibility import CHECK
+from clinic_gui.store.entries import SAVE_REFUSED, NeedsConfirmation
 
 ERROR_STYLE = "color: #b00020;"
+SAVE_ANYWAY = "Save anyway"
+GO_BACK = "Go back"
+
+
+def plain_label(text: str = "") -> QLabel:
+    """A label that shows its text as typed (never as rich text)."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
 
 
 @dataclass(frozen=True)
@@ -80,7 +101,7 @@ class RecordForm(QDialog):
 
         outer = QVBoxLayout(self)
         if intro:
-            self.intro = QLabel(intro)
+            self.intro = plain_label(intro)
             self.intro.setWordWrap(True)
             outer.addWidget(self.intro)
         body = QWidget()
@@ -93,7 +114,7 @@ class RecordForm(QDialog):
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         outer.addWidget(scroll, 1)
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setStyleSheet(ERROR_STYLE)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Problems with this form")
@@ -112,7 +133,7 @@ class RecordForm(QDialog):
         widget = self._widget_for(spec)
         widget.setAccessibleName(spec.label)
         widget.setObjectName(spec.name)
-        error = QLabel()
+        error = plain_label()
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
         error.setAccessibleName(f"{spec.label}: problem")
@@ -124,13 +145,14 @@ class RecordForm(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(widget, 1)
         if spec.unit:
-            unit = QLabel(spec.unit)
+            unit = plain_label(spec.unit)
             # One width for every unit, so fields line up whatever their unit.
             unit.setMinimumWidth(unit.fontMetrics().horizontalAdvance("mg/kg/w"))
             row.addWidget(unit)
         column.addLayout(row)
         column.addWidget(error)
-        label = f"{spec.label}{' *' if spec.required else ''}:"
+        label = plain_label(f"{spec.label}{' *' if spec.required else ''}:")
+        label.setBuddy(widget)
         self.form.addRow(label, holder)
         self.widgets[spec.name] = widget
         self.errors[spec.name] = error
@@ -222,9 +244,13 @@ class RecordForm(QDialog):
             return number
         if spec.kind == "time":
             try:
-                return dt.time.fromisoformat(text if len(text) == 5 else text.zfill(5))
+                time = dt.time.fromisoformat(text if len(text) == 5 else text.zfill(5))
             except ValueError:
-                raise ValueError(f"{text!r} is not a time (HH:MM)") from None
+                time = None
+            # Local times to the minute: "10:00+01:00" or "10:00:30" is not one.
+            if time is None or time.tzinfo is not None or time.second or time.microsecond:
+                raise ValueError(f"{text!r} is not a time (HH:MM)")
+            return time
         if spec.kind == "optional_date":
             try:
                 return parse_date(text)
@@ -251,13 +277,65 @@ class RecordForm(QDialog):
             self.show_problems(problems)
             return False
         self.last_record = record
-        try:
-            self.saved_id = self._save(record)
-        except SAVE_REFUSED as exc:  # refused by the store: checks, role, conflict, disk
-            self.show_problems(getattr(exc, "problems", None) or [str(exc)])
-            return False
+        confirmed: tuple[str, ...] = ()
+        while True:
+            try:
+                if confirmed:
+                    self.saved_id = self._save(record, confirmed=confirmed)
+                else:
+                    self.saved_id = self._save(record)
+                break
+            except NeedsConfirmation as exc:  # possible but suspicious: the user decides
+                if (
+                    exc.warnings == confirmed
+                    or not _takes_confirmed(self._save)
+                    or not self.confirm_warnings(exc.warnings)
+                ):
+                    self.show_problems(list(exc.warnings))
+                    return False
+                confirmed = exc.warnings
+            except SAVE_REFUSED as exc:  # refused by the store: checks, role, conflict, disk
+                self.show_problems(getattr(exc, "problems", None) or [str(exc)])
+                return False
         self.accept()
         return True
+
+    # -- confirming plausibility warnings ----------------------------------------------------
+    def confirm_warnings(self, warnings: Sequence[str]) -> bool:
+        """Ask whether to save despite ``warnings``; True for "Save anyway".
+
+        Tests replace this method: the real one opens a modal box.
+        """
+        box = self.confirmation_box(warnings)
+        box.exec()
+        clicked = box.clickedButton()
+        return clicked is not None and box.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole
+
+    def confirmation_box(self, warnings: Sequence[str]) -> QMessageBox:
+        """The question, in plain text: each warning under the label of its field."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Check before saving")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        count = "this value" if len(warnings) == 1 else "these values"
+        box.setText(f"Please check {count} before saving.")
+        box.setInformativeText("\n\n".join(self.warning_text(w) for w in warnings))
+        for label in box.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        box.addButton(SAVE_ANYWAY, QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton(GO_BACK, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.setEscapeButton(back)
+        return box
+
+    def warning_text(self, warning: str) -> str:
+        """'dose_mg: check before saving: …' as 'Dose: …' (the field's label)."""
+        name, _, message = warning.partition(": ")
+        target = self._aliases.get(name, name)
+        spec = self._specs.get(target)
+        if spec is None or not message:
+            return warning
+        return f"{spec.label}: {message.removeprefix(CHECK)}"
 
     def show_problems(self, problems: Sequence[str]) -> None:
         for label in self.errors.values():
@@ -284,6 +362,15 @@ class RecordForm(QDialog):
         first = next((n for n, label in self.errors.items() if label.isVisible()), None)
         if first:
             self.widgets[first].setFocus()
+
+
+def _takes_confirmed(save: Callable[..., Any]) -> bool:
+    """Can ``save`` be called again with ``confirmed=``? (Otherwise a warning just refuses.)"""
+    try:
+        parameters = inspect.signature(save).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "confirmed" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _as_text(value: Any) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.dosing import (
@@ -21,7 +21,7 @@ from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.history import age_years, latest_weight, regimen_in_effect
 from clinic_gui.domain.validation import check_infusion
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.ui.dialogs.form import Field, RecordForm
+from clinic_gui.ui.dialogs.form import Field, RecordForm, plain_label
 
 VITALS = (
     ("systolic_mmhg", "BP systolic", "mmHg", "integer"),
@@ -86,10 +86,10 @@ class InfusionDialog(RecordForm):
             "in effect and the latest weight; check them before saving.",
             parent=parent,
         )
-        self.dose_check = QLabel()
+        self.dose_check = plain_label()
         self.dose_check.setWordWrap(True)
         self.dose_check.setAccessibleName("Dose check")
-        self.form.insertRow(7, "", self.dose_check)
+        self.form.insertRow(7, plain_label(), self.dose_check)
         self.set_value("date", today)
         self.set_value("nurse", nurse)
         self.set_value("reaction", "none")

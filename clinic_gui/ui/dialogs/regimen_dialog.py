@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.dosing import dose_option, load_policy
@@ -14,7 +14,7 @@ from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.domain.history import age_years, latest_weight, regimen_in_effect
 from clinic_gui.domain.validation import check_regimen
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.ui.dialogs.form import Field, RecordForm
+from clinic_gui.ui.dialogs.form import Field, RecordForm, plain_label
 
 
 class RegimenDialog(RecordForm):
@@ -42,10 +42,10 @@ class RegimenDialog(RecordForm):
             "regimen stays in the record.",
             parent=parent,
         )
-        self.preview = QLabel()
+        self.preview = plain_label()
         self.preview.setWordWrap(True)
         self.preview.setAccessibleName("Dose and label check")
-        self.form.addRow("Check:", self.preview)
+        self.form.addRow(plain_label("Check:"), self.preview)
         current = regimen_in_effect(case, today)
         self.set_value("start_date", today)
         self.set_value("ordered_by", ordered_by)
