@@ -349,24 +349,22 @@ def _restore_command(args: argparse.Namespace) -> int:
 
 
 def _import_case(args: argparse.Namespace) -> int:
-    from clinic_gui.domain.case_file import CaseFileError, parse_case
+    from clinic_gui.domain.case_file import CaseFileError, load_case_file, read_case_bytes
     from clinic_gui.store.cases import DuplicatePatient, insert_case
     from clinic_gui.store.connection import open_database
 
     source = "standard input" if str(args.file) == "-" else str(args.file)
     try:
-        text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
-        case = parse_case(json.loads(text))
+        if str(args.file) == "-":
+            data = read_case_bytes(sys.stdin.buffer)
+        else:
+            with args.file.open("rb") as stream:
+                data = read_case_bytes(stream)
+        case = load_case_file(data, source)
     except OSError as exc:
         return _refuse(f"cannot read {source}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        return _refuse(f"{source} is not UTF-8 text")
-    except json.JSONDecodeError as exc:
-        return _refuse(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        )
     except CaseFileError as exc:
-        return _refuse(f"{source}: {exc}")
+        return _refuse(str(exc))
     db = open_database(_database_path(args))
     try:
         insert_case(db, case, replace=args.replace, actor=_acting_user(db, args))

@@ -52,8 +52,8 @@ def _seed_with(change: Any) -> str:
 
 
 BAD_INPUT = {
-    "malformed JSON": ('{"format": "clinic-case/1",', "is not valid JSON"),
-    "empty file": ("", "is not valid JSON"),
+    "malformed JSON": ('{"format": "clinic-case/1",', "not valid JSON: Expecting"),
+    "empty file": ("", "the file is empty"),
     "wrong type": (_seed_with(lambda d: d["weights"][0].update(kg="heavy")), "weights[0].kg"),
     "missing MRN": (_seed_with(lambda d: d["patient"].pop("mrn")), "patient.mrn: required"),
     "unknown indication": (

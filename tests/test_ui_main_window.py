@@ -13,6 +13,7 @@ from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from clinic_gui.domain.case_file import parse_case
+from clinic_gui.store.audit import entries as audit_entries
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.ui.main_window import FLAG_FILTERS, MainWindow
 from clinic_gui.ui.patient_list_model import PatientListModel
@@ -205,6 +206,26 @@ def test_record_infusion_through_the_dialog(qtbot: Any, window: MainWindow, db: 
     newest = after.infusions[-1]
     assert (newest.date, newest.dose_mg, newest.vials, newest.lot) == (TODAY, 412, 5, "L9999")
     assert window.current_mrn() == "AS-0001"
+
+
+def test_a_suspicious_weight_is_saved_from_the_window_only_after_confirming(
+    qtbot: Any, window: MainWindow, db: Any, db_path: Path, monkeypatch: Any
+) -> None:
+    window.show_patient("AS-0001")
+    before = snapshot(db_path)
+    dialog = window.open_entry_dialog("weight")
+    assert dialog is not None
+    dialog.widgets["kg"].setText("95")  # the last weight was 82.4 kg: 15% more
+    asked: list[list[str]] = []
+    answers = iter([False, True])
+    monkeypatch.setattr(dialog, "confirm_warnings", lambda w: asked.append(w) or next(answers))
+    assert not dialog.try_save()  # "Go back": nothing written, the typed weight kept
+    assert snapshot(db_path) == before and dialog.widgets["kg"].text() == "95"
+    assert dialog.try_save()  # "Save anyway"
+    assert [w.split(":")[0] for w in asked[0]] == ["kg"] and asked[0] == asked[1]
+    assert read_case(db, "AS-0001").weights[-1].kg == 95
+    (event,) = [e for e in audit_entries(db, patient_mrn="AS-0001") if e.action == "confirm"]
+    assert event.detail == f"Confirmed at entry: {asked[0][0]}"
 
 
 def test_an_invalid_entry_writes_nothing(

@@ -28,7 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_gui.domain.access import ADMIN, ROLE_LABELS, Permission, User, roles_allowed
-from clinic_gui.domain.case_file import CaseFileError, case_to_json, parse_case
+from clinic_gui.domain.case_file import (
+    CaseFileError,
+    case_to_json,
+    load_case_file,
+    read_case_bytes,
+)
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import ClinicOverview, PatientFlags
 from clinic_gui.store import entries
@@ -562,8 +567,9 @@ class MainWindow(QMainWindow):
             assert case is not None and mrn is not None
             write = _ENTRY_WRITERS[kind]
 
-            def save(record: object) -> object:
-                return write(db, mrn, record, actor=actor, today=today)
+            def save(record: object, **options: object) -> object:
+                # options: ``confirmed`` warnings, passed back by the form after asking
+                return write(db, mrn, record, actor=actor, today=today, **options)
 
             dialog = {
                 "infusion": lambda: InfusionDialog(
@@ -644,11 +650,10 @@ class MainWindow(QMainWindow):
     def import_case_file(self, path: Path) -> tuple[bool, str]:
         """Import one case file; returns (imported, message). Nothing is written on failure."""
         try:
-            case = parse_case(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            return False, f"Cannot read {path.name}: {exc}"
-        except json.JSONDecodeError as exc:
-            return False, f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}."
+            with path.open("rb") as stream:
+                case = load_case_file(read_case_bytes(stream), path.name)
+        except OSError as exc:
+            return False, f"Cannot read {path.name}: {exc.strerror or exc}"
         except CaseFileError as exc:
             return False, f"{path.name} was not imported; nothing was written.\n\n{exc}"
         try:
