@@ -82,16 +82,7 @@ def log_event(
     )
 
 
-def record_event(
-    db: Database,
-    actor: User | str,
-    action: str,
-    detail: str,
-    *,
-    table: str | None = None,
-    row_id: int | None = None,
-    patient_id: int | None = None,
-) -> bool:
+def record_event(db: Database, actor: User | str, action: str, detail: str, **where: Any) -> bool:
     """``log_event`` in a transaction of its own, for session events (sign-in, lock). On a
     database opened read-only nothing can be recorded: returns False and the app goes on,
     so the record can still be read."""
@@ -100,7 +91,7 @@ def record_event(
     if db.execute("PRAGMA query_only").fetchone()[0]:
         return False
     with write_transaction(db):
-        log_event(db, actor, action, detail, table=table, row_id=row_id, patient_id=patient_id)
+        log_event(db, actor, action, detail, **where)  # where: table, row_id, patient_id
     return True
 
 

@@ -8,6 +8,19 @@ import html
 from typing import overload
 
 from PySide6.QtGui import Qt
+from PySide6.QtWidgets import QLabel
+
+
+def plain_label(text: str = "", *, wrap: bool = False, name: str | None = None) -> QLabel:
+    """A label that shows its text as typed, never as rich text (``name``: what a screen
+    reader calls it)."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    if name:
+        label.setAccessibleName(name)
+    label.setText(text)
+    return label
 
 
 @overload

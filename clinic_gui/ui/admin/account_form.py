@@ -109,15 +109,6 @@ def check_new_password(password: str, again: str, *, first: str, second: str) ->
     return problems
 
 
-def plain_labels(form: RecordForm) -> None:
-    """Problems may quote what was typed: show them as text, never as HTML."""
-    for label in [*form.errors.values(), form.summary]:
-        label.setTextFormat(Qt.TextFormat.PlainText)
-    intro = getattr(form, "intro", None)
-    if isinstance(intro, QLabel):
-        intro.setTextFormat(Qt.TextFormat.PlainText)
-
-
 class AccountForm(RecordForm):
     """A new account; ``save`` receives a dict (username, full_name, password, roles)."""
 
@@ -152,7 +143,6 @@ class AccountForm(RecordForm):
         )
         password_field(self, "password_again", "Password again")
         self.roles = add_roles_row(self, fixed=fixed_roles, checked=checked_roles)
-        plain_labels(self)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(save_text)
         self.setMinimumWidth(480)
 

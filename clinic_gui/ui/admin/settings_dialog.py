@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QDialogButtonBox, QWidget
 from clinic_gui.domain.access import User
 from clinic_gui.store.connection import ClinicDatabase
 from clinic_gui.store.settings import IDLE_LOCK_MINUTES, IDLE_LOCK_RANGE, get_setting, set_setting
-from clinic_gui.ui.admin.account_form import plain_labels
 from clinic_gui.ui.dialogs.form import Field, RecordForm
 
 
@@ -37,7 +36,6 @@ class SettingsDialog(RecordForm):
             "unlock.",
             parent=parent,
         )
-        plain_labels(self)
         self.set_value(IDLE_LOCK_MINUTES, get_setting(db, IDLE_LOCK_MINUTES))
         minutes = self.widgets[IDLE_LOCK_MINUTES]
         minutes.setMaximumWidth(minutes.fontMetrics().horizontalAdvance("0000000") + 16)

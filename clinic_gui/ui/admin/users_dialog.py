@@ -37,7 +37,6 @@ from clinic_gui.ui.admin.account_form import (
     add_roles_row,
     check_new_password,
     password_field,
-    plain_labels,
     read_passwords,
 )
 from clinic_gui.ui.dialogs.form import Field, FormReadError, RecordForm
@@ -79,7 +78,6 @@ class RolesDialog(RecordForm):
             parent=parent,
         )
         self.roles = add_roles_row(self, checked=user.roles)
-        plain_labels(self)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save roles")
 
     def record(self) -> list[str]:
@@ -105,7 +103,6 @@ class ResetPasswordDialog(RecordForm):
             self, "password", "New password", f"at least {MIN_PASSWORD_LENGTH} characters"
         )
         password_field(self, "password_again", "New password again")
-        plain_labels(self)
         self._again = ""
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Set password")
 
@@ -136,7 +133,6 @@ class DisableDialog(RecordForm):
             "given to anyone else.",
             parent=parent,
         )
-        plain_labels(self)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Disable account")
 
     def record(self) -> str:

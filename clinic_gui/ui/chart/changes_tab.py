@@ -26,7 +26,7 @@ from clinic_gui.store import audit
 from clinic_gui.ui.chart.labs_tab import min_table_height
 from clinic_gui.ui.chart.session import ChartSession
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
-from clinic_gui.ui.text import local_time, plain_tooltip
+from clinic_gui.ui.text import local_time, plain_label, plain_tooltip
 
 COLUMNS = ("When", "Who", "Action", "What", "Changes")
 WHEN, WHO, ACTION, WHAT, CHANGES = range(len(COLUMNS))
@@ -286,10 +286,7 @@ class ChangesTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.PlainText)
-        self.legend.setWordWrap(True)
-        self.legend.setAccessibleName("Changes legend")
+        self.legend = plain_label(wrap=True, name="Changes legend")
         layout.addWidget(self.legend)
         self.model = ChangesModel()
         self.table = read_only_table(

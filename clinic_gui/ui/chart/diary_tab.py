@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QHeaderView,
-    QLabel,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -31,7 +30,7 @@ from clinic_gui.domain.assessment import LabPairing
 from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.ui.chart.timeline_plot import date_axis, epoch_seconds
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
-from clinic_gui.ui.text import plain_tooltip
+from clinic_gui.ui.text import plain_label, plain_tooltip
 
 COLUMNS = ("Date", "Source", "Symptom score", "Score", "Morning stiffness (min)", "Other scores")
 DATE, SOURCE, SYMPTOM, SCORE, STIFFNESS, OTHER = range(len(COLUMNS))
@@ -165,10 +164,7 @@ class DiaryTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.PlainText)
-        self.legend.setWordWrap(True)
-        self.legend.setAccessibleName("Diary legend")
+        self.legend = plain_label(wrap=True, name="Diary legend")
         layout.addWidget(self.legend)
 
         splitter = QSplitter(Qt.Orientation.Vertical)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -39,7 +38,7 @@ from clinic_gui.store import entries
 from clinic_gui.ui.chart import warning_colour, warning_css
 from clinic_gui.ui.chart.session import ChartSession, needs_role
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
-from clinic_gui.ui.text import local_time, plain_tooltip
+from clinic_gui.ui.text import local_time, plain_label, plain_tooltip
 
 
 def min_table_height(table: QTableView, *, rows: int) -> int:
@@ -249,10 +248,7 @@ class LabsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.PlainText)
-        self.legend.setWordWrap(True)
-        self.legend.setAccessibleName("Labs legend")
+        self.legend = plain_label(wrap=True, name="Labs legend")
         layout.addWidget(self.legend)
         self.model = LabsModel()
         self.table = read_only_table(QTableView(), self.model, "Lab results, newest first")
@@ -284,10 +280,7 @@ class LabsTab(QWidget):
         bar.addStretch(1)
         self.review_bar.setVisible(False)
         layout.addWidget(self.review_bar)
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Review message")
+        self.message = plain_label(wrap=True, name="Review message")
         self.message.setVisible(False)
         layout.addWidget(self.message)
         self.show_case(None)

@@ -13,7 +13,8 @@ from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.domain.scores import basdai
 from clinic_gui.domain.validation import check_diary_entry
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.ui.dialogs.form import Field, RecordForm, plain_label
+from clinic_gui.ui.dialogs.form import Field, RecordForm
+from clinic_gui.ui.text import plain_label
 
 BASDAI_ITEMS = (
     ("q1", "BASDAI 1: fatigue"),

@@ -43,18 +43,11 @@ from PySide6.QtWidgets import (
 from clinic_gui.domain.case_file import parse_date
 from clinic_gui.domain.plausibility import CHECK
 from clinic_gui.store.entries import SAVE_REFUSED, NeedsConfirmation
+from clinic_gui.ui.text import plain_label
 
 ERROR_STYLE = "color: #b00020;"
 SAVE_ANYWAY = "Save anyway"
 GO_BACK = "Go back"
-
-
-def plain_label(text: str = "") -> QLabel:
-    """A label that shows its text as typed (never as rich text)."""
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    return label
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.history import age_years, latest_weight, regimen_in_effect
 from clinic_gui.domain.validation import check_infusion
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.ui.dialogs.form import Field, RecordForm, plain_label
+from clinic_gui.ui.dialogs.form import Field, RecordForm
+from clinic_gui.ui.text import plain_label
 
 VITALS = (
     ("systolic_mmhg", "BP systolic", "mmHg", "integer"),

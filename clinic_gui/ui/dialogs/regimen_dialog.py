@@ -14,7 +14,8 @@ from clinic_gui.domain.formatting import fmt_number
 from clinic_gui.domain.history import age_years, latest_weight, regimen_in_effect
 from clinic_gui.domain.validation import check_regimen
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.ui.dialogs.form import Field, RecordForm, plain_label
+from clinic_gui.ui.dialogs.form import Field, RecordForm
+from clinic_gui.ui.text import plain_label
 
 
 class RegimenDialog(RecordForm):
