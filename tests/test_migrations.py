@@ -130,3 +130,32 @@ def test_v1_to_v2_adds_users_audit_and_row_versions_without_touching_the_record(
         assert audit.verify_chain(db).rows == 2  # the user, then the void
     finally:
         db.close()
+
+
+def test_the_v2_fixture_opens_with_users_audit_and_record_intact(tmp_path: Path) -> None:
+    """Frozen: made by tests/fixtures/make_schema_v2_fixture.py with the schema-v2 app."""
+    from clinic_gui.store import audit, users
+    from clinic_gui.store.chart import sign_offs
+
+    target = tmp_path / "clinic.sqlite"
+    shutil.copyfile(FIXTURES / "schema-v2.sqlite", target)
+    db = open_database(target)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        report = audit.verify_chain(db)
+        assert report.ok and report.rows > 300
+        assert users.sign_in(db, "dr.fixture", "fixture password").roles == {"physician"}
+        exports = _exports(db)
+        expected = _fixture_cases()
+        first_infusion = expected["CD-0101"]["infusions"][0]
+        assert exports["CD-0101"]["infusions"] == expected["CD-0101"]["infusions"][1:]
+        assert first_infusion not in exports["CD-0101"]["infusions"]
+        assert {k: v for k, v in exports.items() if k != "CD-0101"} == {
+            k: v for k, v in expected.items() if k != "CD-0101"
+        }
+        (signed,) = sign_offs(db, "CD-0101")
+        assert signed.note == "fixture sign-off"
+        reviewed = db.execute("SELECT count(*) FROM lab WHERE reviewed_by = 'dr.fixture'")
+        assert reviewed.fetchone() == (1,)
+    finally:
+        db.close()
