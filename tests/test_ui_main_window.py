@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,6 +14,7 @@ from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from clinic_gui.domain.case_file import parse_case
+from clinic_gui.store import entries
 from clinic_gui.store.audit import entries as audit_entries
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.ui.main_window import FLAG_FILTERS, MainWindow
@@ -226,6 +228,24 @@ def test_a_suspicious_weight_is_saved_from_the_window_only_after_confirming(
     assert read_case(db, "AS-0001").weights[-1].kg == 95
     (event,) = [e for e in audit_entries(db, patient_mrn="AS-0001") if e.action == "confirm"]
     assert event.detail == f"Confirmed at entry: {asked[0][0]}"
+
+
+def test_a_patient_changed_elsewhere_meanwhile_is_not_overwritten(
+    qtbot: Any, window: MainWindow, db: Any, db_path: Path, staff: Any
+) -> None:
+    window.show_patient("AS-0001")
+    dialog = window.open_entry_dialog("edit_patient")
+    assert dialog is not None
+    patient = read_case(db, "AS-0001").patient
+    entries.update_patient(  # another workstation saves first
+        db, "AS-0001", dataclasses.replace(patient, nyha_class=2), actor=staff.nurse, today=TODAY
+    )
+    before = snapshot(db_path)
+    dialog.widgets["name"].setText("Seed Case-Renamed")
+    assert not dialog.try_save()
+    assert "changed by rn.kim" in dialog.summary.text()
+    assert snapshot(db_path) == before
+    assert read_case(db, "AS-0001").patient.nyha_class == 2
 
 
 def test_an_invalid_entry_writes_nothing(

@@ -557,10 +557,15 @@ class MainWindow(QMainWindow):
             )
         elif kind == "edit_patient":
             assert case is not None and mrn is not None
+            # The version read now: a change saved elsewhere meanwhile is refused
+            # (ChangedMeanwhile, shown in the dialog) instead of being overwritten.
+            version = entries.patient_version(db, mrn)
             dialog = PatientDialog(
                 today=today,
                 patient=case.patient,
-                save=lambda p: entries.update_patient(db, mrn, p, actor=actor, today=today),
+                save=lambda p: entries.update_patient(
+                    db, mrn, p, actor=actor, today=today, expected_version=version
+                ),
                 parent=self,
             )
         else:
