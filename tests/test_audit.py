@@ -60,8 +60,8 @@ def test_an_entry_is_audited_with_its_values_and_its_void_with_before_and_after(
     voided = _rows(seeded, "table_name = 'weight' AND row_id = ?", [row_id])[-1]
     assert (voided["action"], voided["actor"]) == ("void", "dr.lee")
     before, after = json.loads(voided["before_json"]), json.loads(voided["after_json"])
-    assert (before["voided_at"], after["void_reason"], after["row_version"]) == (
-        None,
+    assert ("voided_at" in before, after["void_reason"], after["row_version"]) == (
+        False,
         "wrong patient",
         2,
     )

@@ -219,9 +219,12 @@ def _changes(before: str | None, after: str | None) -> tuple[tuple[str, Any, Any
         return tuple(
             (k, None, v) for k, v in new.items() if v is not None and k not in _BOOKKEEPING
         )
-    old = json.loads(before)
+    old = json.loads(before)  # empty columns are left out of both: missing means NULL
+    keys = [*new, *(k for k in old if k not in new)]
     return tuple(
-        (k, old.get(k), v) for k, v in new.items() if k not in _BOOKKEEPING and old.get(k) != v
+        (k, old.get(k), new.get(k))
+        for k in keys
+        if k not in _BOOKKEEPING and old.get(k) != new.get(k)
     )
 
 

@@ -6,7 +6,8 @@ result review and recommendation sign-off. Frozen: later schemas change it throu
   real. Passwords are stored only as argon2id hashes; the hash is never copied into the
   audit trail (``password_changed_at`` is, so a change still shows).
 - ``setting``: the clinic's settings (idle lock, backup rotation), key to JSON value.
-- ``audit``: one row per insert, change and void of every clinical, user and setting row,
+- ``audit``: one row per insert, change and void of every clinical, user and setting row
+  (its values before and after as JSON objects without the empty columns),
   written by triggers in the same transaction as the change, so no code path can forget
   it; plus rows the app adds for sign-in, lock, export, import, backup and restore.
   UPDATE and DELETE on it are refused by triggers. Each row carries ``prev_hash`` (the
@@ -108,7 +109,7 @@ CREATE TABLE audit (
     after_json   TEXT,
     detail       TEXT,
     prev_hash    TEXT NOT NULL,
-    hash         TEXT NOT NULL UNIQUE
+    hash         TEXT NOT NULL
 ) STRICT""",
     "CREATE INDEX audit_patient ON audit(patient_id, id)",
     "CREATE INDEX audit_actor ON audit(actor, id)",
@@ -157,7 +158,10 @@ _PREV = "coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '')"
 
 
 def _json(prefix: str, names: list[str]) -> str:
-    return "json_object(" + ", ".join(f"'{c}', {prefix}.\"{c}\"" for c in names) + ")"
+    """The row's values as a JSON object, leaving out empty (NULL) columns: a diary row has
+    some 35 columns, most of them empty, and the trail would otherwise be mostly nulls."""
+    values = "json_object(" + ", ".join(f"'{c}', {prefix}.\"{c}\"" for c in names) + ")"
+    return f"(SELECT json_group_object(key, value) FROM json_each({values}) WHERE type != 'null')"
 
 
 def audit_insert(

@@ -77,7 +77,7 @@ class BackupActions(QObject):
                 made = _with_connection(path, lambda db: daily_backup_if_due(db, path))
             except REFUSED as exc:
                 return f"The daily backup was not made: {exc}"
-            return f"Daily backup written: {made.name}" if made else ""
+            return "Daily backup written." if made else ""
 
         return self._start(work, lambda text: text and self.message.emit(text))
 
