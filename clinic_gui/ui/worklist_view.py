@@ -110,7 +110,8 @@ class WorklistView(QWidget):
         path, today = self.db_path, self.today
 
         def work() -> ClinicOverview:
-            db = open_database(path, create=False)
+            # The window's own opening already ran quick_check on this file.
+            db = open_database(path, create=False, health_check=False)
             try:
                 return build_overview(iter_cases(db), today, reviewed_results(db))
             finally:
