@@ -251,40 +251,64 @@ def read_case(db: Database, mrn: str) -> r.Case:
 
 
 def read_stored_case(db: Database, mrn: str) -> StoredCase:
-    """``read_case`` together with the patient's id and every entry's row id."""
+    """``read_case`` together with the patient's id and every entry's row id.
+
+    One query per table and one for all the vital signs (not one per infusion), each
+    selecting only the columns the records are built from.
+    """
     patient = patient_row(db, mrn)
     pid = patient["id"]
     lists: dict[str, tuple[Any, ...]] = {}
     ids: dict[str, tuple[int, ...]] = {}
     vital_ids: tuple[tuple[int, ...], ...] = ()
     for table, cls, attr, date_column in CASE_TABLES:
-        rows = list(
-            db.query(
-                f"SELECT * FROM {table} WHERE patient_id = ? AND voided_at IS NULL "
-                f"ORDER BY {date_column}, id",
-                [pid],
-            )
+        rows = _select(
+            db,
+            ("id", *columns(cls)),
+            f"{table} WHERE patient_id = ? AND voided_at IS NULL ORDER BY {date_column}, id",
+            [pid],
         )
         ids[attr] = tuple(row["id"] for row in rows)
         if table == "infusion":
-            read = [_infusion_from_row(db, row) for row in rows]
+            vitals = _vitals_by_infusion(db, pid)
+            read = [_infusion_from_row(row, vitals.get(row["id"], ())) for row in rows]
             lists[attr] = tuple(infusion for infusion, _ in read)
-            vital_ids = tuple(vitals for _, vitals in read)
+            vital_ids = tuple(row_ids for _, row_ids in read)
         else:
             lists[attr] = tuple(from_row(cls, row) for row in rows)
     case = r.Case(patient=from_row(r.Patient, patient), **lists)
     return StoredCase(pid, case, ids, vital_ids)
 
 
-def _infusion_from_row(db: Database, row: dict[str, Any]) -> tuple[r.Infusion, tuple[int, ...]]:
-    infusion: r.Infusion = from_row(r.Infusion, row)
-    rows = list(
-        db.query(
-            "SELECT * FROM vital_sign WHERE infusion_id = ? AND voided_at IS NULL ORDER BY id",
-            [row["id"]],
-        )
+def _select(
+    db: Database, names: tuple[str, ...], rest: str, params: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """``SELECT names FROM rest`` as column -> value dicts."""
+    quoted = ", ".join(f'"{name}"' for name in names)
+    cursor = db.conn.execute(f"SELECT {quoted} FROM {rest}", params)
+    return [dict(zip(names, values, strict=True)) for values in cursor]
+
+
+def _vitals_by_infusion(db: Database, pid: int) -> dict[int, list[dict[str, Any]]]:
+    """The patient's current vital-sign rows, by infusion id, each infusion's in id order."""
+    rows = _select(
+        db,
+        ("id", "infusion_id", *columns(r.VitalSigns)),
+        "vital_sign WHERE voided_at IS NULL AND infusion_id IN "
+        "(SELECT id FROM infusion WHERE patient_id = ?) ORDER BY infusion_id, id",
+        [pid],
     )
-    if not rows:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["infusion_id"], []).append(row)
+    return grouped
+
+
+def _infusion_from_row(
+    row: dict[str, Any], vital_rows: Sequence[dict[str, Any]]
+) -> tuple[r.Infusion, tuple[int, ...]]:
+    infusion: r.Infusion = from_row(r.Infusion, row)
+    if not vital_rows:
         return infusion, ()
-    vitals = tuple(from_row(r.VitalSigns, v) for v in rows)
-    return replace(infusion, vitals=vitals), tuple(v["id"] for v in rows)
+    vitals = tuple(from_row(r.VitalSigns, v) for v in vital_rows)
+    return replace(infusion, vitals=vitals), tuple(v["id"] for v in vital_rows)

@@ -15,7 +15,15 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -95,6 +103,22 @@ class ElidedLabel(QLabel):
         painter.drawText(self.contentsRect(), align, self.elided_text())
 
 
+class _HistoryProxy(QSortFilterProxyModel):
+    """The sorted history: hands the view's ask for all of a cell's roles to the model in one
+    call (Qt's own proxy asks the model once per role)."""
+
+    def multiData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        span: QModelRoleDataSpan | QModelRoleData,
+    ) -> None:
+        source = self.sourceModel()
+        if isinstance(source, DosingHistoryModel):
+            source.multiData(self.mapToSource(index), span)
+        else:
+            super().multiData(index, span)
+
+
 EMPTY_HINT = (
     "Search by MRN or name on the left (Ctrl+F) and press Enter, or see who is due in the "
     "Worklist (Ctrl+2)."
@@ -127,7 +151,7 @@ class ChartView(QWidget):
 
         # Left: an optional timeline above the tabs; the first tab is the dosing history.
         self.history_model = DosingHistoryModel()
-        self.history_proxy = QSortFilterProxyModel(self)
+        self.history_proxy = _HistoryProxy(self)
         self.history_proxy.setSourceModel(self.history_model)
         self.history_proxy.setSortRole(SORT_ROLE)
         self.history_table = read_only_table(
@@ -414,11 +438,12 @@ class ChartView(QWidget):
         self.case = case
         self.assessment = assessment
         self._fill_header(assessment)
-        self.history_model.set_case(case, as_of=self.today)  # the proxy keeps its sort
+        # The proxy keeps its sort.
+        self.history_model.set_case(case, as_of=self.today, wearing_off=assessment.wearing_off)
         self.panel.show_assessment(assessment)
         self._ensure_record_views()
         assert self.timeline_plot is not None
-        self.timeline_plot.show_case(case, self.today)
+        self.timeline_plot.show_case(case, self.today, wearing_off=assessment.wearing_off)
         self._show_sign_off()
         self._stale_tabs = {self.diary_tab, self.labs_tab}
         if self.changes_tab is not None:

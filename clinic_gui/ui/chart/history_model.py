@@ -9,16 +9,22 @@ and the wearing-off check always agree on which infusions were late.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
 from PySide6.QtGui import QBrush
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.history import latest_weight
-from clinic_gui.domain.wearing_off import CycleEvidence, assess_wearing_off, load_settings
+from clinic_gui.domain.wearing_off import (
+    CycleEvidence,
+    WearingOffResult,
+    assess_wearing_off,
+    load_settings,
+)
 from clinic_gui.ui.chart import warning_colour
 from clinic_gui.ui.row_table_model import Index, RowTableModel
 from clinic_gui.ui.text import plain_tooltip
@@ -85,6 +91,20 @@ class HistoryRow:
         return self.infusion.dose_mg / self.weight_kg
 
 
+# The roles ``data`` answers; it returns None for any other.
+_ANSWERED = frozenset(
+    {
+        INFUSION_ROLE,
+        DELAYED_ROLE,
+        SORT_ROLE,
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
+
+
 class DosingHistoryModel(RowTableModel):
     columns = COLUMNS
     header_text = HEADER_TEXT
@@ -95,14 +115,24 @@ class DosingHistoryModel(RowTableModel):
         self._tolerance = load_settings().delay_tolerance_days
 
     # -- filling -----------------------------------------------------------------------------
-    def set_case(self, case: r.Case | None, as_of: dt.date | None = None) -> None:
-        """Show ``case``'s infusions (those on or before ``as_of`` when given), newest first."""
-        self.set_rows([] if case is None else self._build(case, as_of))
+    def set_case(
+        self,
+        case: r.Case | None,
+        as_of: dt.date | None = None,
+        wearing_off: WearingOffResult | None = None,
+    ) -> None:
+        """Show ``case``'s infusions (those on or before ``as_of`` when given), newest first.
+
+        ``wearing_off``: the rule's result for ``case`` as of ``as_of`` with the shipped
+        settings, when the caller has it already (its cycles are the ones shown here)."""
+        self.set_rows([] if case is None else self._build(case, as_of, wearing_off))
 
     def clear(self) -> None:
         self.set_case(None)
 
-    def _build(self, case: r.Case, as_of: dt.date | None) -> list[HistoryRow]:
+    def _build(
+        self, case: r.Case, as_of: dt.date | None, wearing_off: WearingOffResult | None
+    ) -> list[HistoryRow]:
         infusions = sorted(
             (i for i in case.infusions if as_of is None or i.date <= as_of), key=lambda i: i.date
         )
@@ -110,8 +140,11 @@ class DosingHistoryModel(RowTableModel):
             return []
         settings = load_settings()
         self._tolerance = settings.delay_tolerance_days
-        result = assess_wearing_off(case, infusions[-1].date, settings)
-        cycles = {c.end: c for c in result.cycles}
+        # The cycles between the infusions shown are the same as of the last of them or as of
+        # any later day, so a result as of ``as_of`` serves.
+        if wearing_off is None or as_of is None or wearing_off.as_of != as_of:
+            wearing_off = assess_wearing_off(case, infusions[-1].date, settings)
+        cycles = {c.end: c for c in wearing_off.cycles}
         rows = []
         for n, infusion in enumerate(infusions):
             previous = infusions[n - 1] if n else None
@@ -138,11 +171,28 @@ class DosingHistoryModel(RowTableModel):
         return next((n for n, h in enumerate(self._rows) if h.infusion.date == date), None)
 
     # -- the model ---------------------------------------------------------------------------
+    def multiData(self, index: Index, span: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role the view asks of a cell in one call (sizing the columns to their
+        contents asks seven per cell: one call each from Qt cost most of opening a chart)."""
+        if not index.isValid():
+            return
+        n, column = index.row(), index.column()
+        asked = (
+            (span,) if isinstance(span, QModelRoleData) else cast(Iterable[QModelRoleData], span)
+        )
+        for role_data in asked:
+            role = role_data.role()
+            role_data.setData(self._cell(n, column, role) if role in _ANSWERED else None)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = index.column()
+        return self._cell(index.row(), index.column(), role)
+
+    def _cell(self, n: int, column: int, role: int) -> Any:
+        if n >= len(self._rows):
+            return None
+        row = self._rows[n]
         if role == INFUSION_ROLE:
             return row.infusion
         if role == DELAYED_ROLE:

@@ -20,6 +20,7 @@ that imports pyqtgraph.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,7 @@ from clinic_gui.domain.formatting import display_unit, fmt_number, fmt_quantity
 from clinic_gui.domain.history import latest_weight, regimen_in_effect
 from clinic_gui.domain.scores import basdai
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.domain.wearing_off import assess_wearing_off, load_settings
+from clinic_gui.domain.wearing_off import WearingOffResult, assess_wearing_off, load_settings
 from clinic_gui.ui.chart.labs_tab import level_versus_target
 from clinic_gui.ui.text import plain_tooltip
 
@@ -52,6 +53,7 @@ POSITIVE_ANTIBODIES = ("low", "high")  # the recorded interpretations that mean 
 DIARY_SCALE = (0.0, 10.0)
 
 _DAY = 86_400.0
+_EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 _BAR_DAYS = 5  # drawn width of an infusion bar
 _DEFAULT_DAYS = 365  # "Last 12 months"
 _MARGIN_DAYS = 14  # room at either end of the view
@@ -199,11 +201,18 @@ def _sampled_text(value: dt.date | dt.datetime) -> str:
     return value.isoformat()
 
 
-def timeline_series(case: r.Case, today: dt.date) -> TimelineSeries:
-    """What the timeline draws for ``case`` as of ``today``: records up to ``today`` only."""
+def timeline_series(
+    case: r.Case, today: dt.date, wearing_off: WearingOffResult | None = None
+) -> TimelineSeries:
+    """What the timeline draws for ``case`` as of ``today``: records up to ``today`` only.
+
+    ``wearing_off``: the rule's result for ``case`` as of ``today`` with the shipped settings,
+    when the caller has it already (the chart's assessment); otherwise it is worked out here.
+    """
     vocab = vocabulary()
     settings = load_settings()
-    wearing_off = assess_wearing_off(case, today, settings)
+    if wearing_off is None or wearing_off.as_of != today:
+        wearing_off = assess_wearing_off(case, today, settings)
     indication = case.patient.indication
     notes: list[str] = []
 
@@ -350,12 +359,16 @@ def timeline_series(case: r.Case, today: dt.date) -> TimelineSeries:
     )
 
 
+# A diary score is one of a few values: each is formatted once (a long diary has thousands).
+_score_text = functools.cache(fmt_number)
+
+
 def _diary_point(entry: r.DiaryEntry) -> ScorePoint | None:
     when = entry.date.isoformat()
     if entry.symptom_score is not None:
         value = float(entry.symptom_score)
         return ScorePoint(
-            entry.date, value, "symptom score", f"{when}: symptom score {fmt_number(value)}"
+            entry.date, value, "symptom score", f"{when}: symptom score {_score_text(value)}"
         )
     b = entry.basdai
     items = () if b is None else (b.q1, b.q2, b.q3, b.q4, b.q5, b.q6)
@@ -372,9 +385,8 @@ def epoch_seconds(value: dt.date | dt.datetime) -> float:
     """Where a date (its UTC midnight) or a wall-clock time sits on the date axis."""
     if isinstance(value, dt.datetime):
         moment = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    else:
-        moment = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    return moment.timestamp()
+        return moment.timestamp()
+    return (value.toordinal() - _EPOCH_DAY) * _DAY  # whole days: exact, and quicker
 
 
 def date_axis() -> pg.DateAxisItem:
@@ -513,6 +525,13 @@ class TimelinePlot(QWidget):
         self.diary_plot.setLabel("left", "Diary (0–10)")
 
         self._regimen_labels: list[tuple[float, pg.TextItem]] = []
+        # What is drawn, kept from one patient to the next (see ``_draw``).
+        self._items: dict[str, Any] = {}
+        self._legend_proxies: dict[bool, pg.BarGraphItem] = {}
+        self._legend_entries: list[tuple[Any, str]] = []
+        self._regimen_pool: list[tuple[tuple[pg.InfiniteLine, pg.InfiniteLine], pg.TextItem]] = []
+        self._regimen_pen = pg.mkPen(REGIMEN_COLOR, width=1, style=Qt.PenStyle.DashLine)
+        self._regimen_sample = pg.PlotDataItem(pen=self._regimen_pen)
         self._dose_top = 1.0
         self.dose_plot.vb.sigXRangeChanged.connect(self._place_regimen_labels)
         self.graphics.scene().sigMouseMoved.connect(self._hover)
@@ -524,14 +543,23 @@ class TimelinePlot(QWidget):
     def show_nothing(self) -> None:
         self.series = None
         self._clear()
+        self._set_legend([])
         self.title.setText("Timeline: no patient selected")
         self.notes.setVisible(False)
         self.last_12_button.setEnabled(False)
         self.all_button.setEnabled(False)
 
-    def show_case(self, case: r.Case, today: dt.date | None = None) -> None:
+    def show_case(
+        self,
+        case: r.Case,
+        today: dt.date | None = None,
+        *,
+        wearing_off: WearingOffResult | None = None,
+    ) -> None:
+        """Draw ``case`` as of ``today``; ``wearing_off``: the rule's result for it as of
+        ``today``, when already worked out (see :func:`timeline_series`)."""
         today = today or dt.date.today()
-        series = timeline_series(case, today)
+        series = timeline_series(case, today, wearing_off)
         self.series = series
         self._clear()
         self._draw(series)
@@ -625,14 +653,43 @@ class TimelinePlot(QWidget):
     # -- drawing ------------------------------------------------------------------------------
 
     def _clear(self) -> None:
-        self.dose_plot.clear()
-        self.diary_plot.clear()
-        self.level_view.clear()
-        self.legend.clear()
+        """Hide everything drawn (the items are kept and refilled by the next ``_draw``)."""
+        for item in self._items.values():
+            item.setVisible(False)
+        for line_pair, label in self._regimen_pool:
+            for line in line_pair:
+                line.setVisible(False)
+            label.setVisible(False)
         self._regimen_labels = []
         self.dose_plot.setYRange(0, 1, padding=0)
         self.level_view.setYRange(0, 1, padding=0)
         self.diary_plot.setYRange(*DIARY_SCALE, padding=0.04)
+
+    def _item(self, key: str, make: Any, view: Any, z: float) -> Any:
+        """The item drawn for ``key``, made by ``make()`` and added to ``view`` the first time
+        (at depth ``z``, the order the kinds are drawn in, so that which patient came first
+        does not change what is drawn on top); shown again."""
+        item = self._items.get(key)
+        if item is None:
+            item = make()
+            # A view box lifts an item below its own depth to just above it (the level view
+            # lies at 10): stay above that, in drawing order.
+            item.setZValue(
+                z if view is not self.level_view else self.level_view.zValue() + 1 + z / 10
+            )
+            view.addItem(item)
+            self._items[key] = item
+        item.setVisible(True)
+        return item
+
+    def _set_legend(self, entries: list[tuple[Any, str]]) -> None:
+        """Fill the legend with ``entries`` (item, name), unless it shows just those already."""
+        if entries == self._legend_entries:
+            return
+        self.legend.clear()
+        for item, name in entries:
+            self.legend.addItem(item, name)
+        self._legend_entries = entries
 
     def _place_regimen_labels(self) -> None:
         left, right = self.dose_plot.vb.viewRange()[0]
@@ -659,7 +716,10 @@ class TimelinePlot(QWidget):
         return self._level_top() * 0.8  # below the regimen labels that hang from the top
 
     def _draw(self, s: TimelineSeries) -> None:
-        legend = self.legend
+        """Fill the plots with ``s``. Each kind of mark is one item, made for the first patient
+        that has it and refilled (``setData``/``setOpts``) for the next: rebuilding the items
+        and the legend for each patient took most of the time of opening a chart."""
+        legend: list[tuple[Any, str]] = []
         # Late windows (lower plot), behind everything.
         for positive in (False, True):
             windows = [w for w in s.late_windows if w.positive == positive]
@@ -667,19 +727,26 @@ class TimelinePlot(QWidget):
             if windows:
                 # One item for all the windows of a kind (a region item each is slow to build
                 # for a ten-year history): bars spanning the diary's whole 0-10 scale.
-                shading = pg.BarGraphItem(
+                shading = self._item(
+                    f"windows {positive}",
+                    lambda brush=brush: pg.BarGraphItem(
+                        x0=[0], x1=[1], y0=[0], y1=[1], brush=pg.mkBrush(brush), pen=pg.mkPen(None)
+                    ),
+                    self.diary_plot,
+                    -20 + 0.5 * positive,
+                )
+                shading.setOpts(
                     x0=[epoch_seconds(w.first_day) for w in windows],
                     x1=[epoch_seconds(w.last_day + dt.timedelta(days=1)) for w in windows],
                     y0=[DIARY_SCALE[0]] * len(windows),
                     y1=[DIARY_SCALE[1]] * len(windows),
-                    brush=pg.mkBrush(brush),
-                    pen=pg.mkPen(None),
                 )
-                shading.setZValue(-20)
-                self.diary_plot.addItem(shading)
-                proxy = pg.BarGraphItem(x=[0], height=[1], width=1, brush=brush, pen=None)
+                proxy = self._legend_proxies.get(positive)
+                if proxy is None:
+                    proxy = pg.BarGraphItem(x=[0], height=[1], width=1, brush=brush, pen=None)
+                    self._legend_proxies[positive] = proxy
                 name = "Positive late window" if positive else "Late window"
-                legend.addItem(proxy, name)
+                legend.append((proxy, name))
 
         # Infusion bars (upper plot, left axis).
         drawn = [b for b in s.infusions if b.mg_per_kg is not None]
@@ -689,104 +756,146 @@ class TimelinePlot(QWidget):
             kind = [b for b in drawn if b.delayed == delayed]
             if not kind:
                 continue
-            bars = pg.BarGraphItem(
-                x=[epoch_seconds(b.date) for b in kind],
-                height=[b.mg_per_kg for b in kind],
-                width=_BAR_DAYS * _DAY,
-                brush=DELAYED_BRUSH if delayed else BAR_BRUSH,
-                pen=pg.mkPen(DELAYED_PEN if delayed else BAR_PEN),
+            bars = self._item(
+                f"bars {delayed}",
+                lambda delayed=delayed: pg.BarGraphItem(
+                    x=[0],
+                    height=[1],
+                    width=_BAR_DAYS * _DAY,
+                    brush=DELAYED_BRUSH if delayed else BAR_BRUSH,
+                    pen=pg.mkPen(DELAYED_PEN if delayed else BAR_PEN),
+                ),
+                self.dose_plot,
+                1 + delayed,
             )
-            self.dose_plot.addItem(bars)
-            legend.addItem(bars, "Delayed infusion" if delayed else "Infusion (mg/kg)")
+            bars.setOpts(
+                x=[epoch_seconds(b.date) for b in kind], height=[b.mg_per_kg for b in kind]
+            )
+            legend.append((bars, "Delayed infusion" if delayed else "Infusion (mg/kg)"))
         self.dose_plot.setYRange(0, dose_top, padding=0)
 
         # Levels, target and antibodies (upper plot, right axis).
         level_top = self._level_top()
         self.level_view.setYRange(0, level_top, padding=0)
         if s.target is not None:
-            line = pg.InfiniteLine(
-                pos=s.target.mcg_per_ml,
-                angle=0,
-                pen=pg.mkPen(TARGET_COLOR, width=2, style=Qt.PenStyle.DashLine),
-                label=s.target.label,
-                labelOpts={
-                    "position": 0.005,
-                    "color": TARGET_COLOR,
-                    "anchors": [(0, 1.1), (0, 1.1)],
-                    "fill": pg.mkBrush(255, 255, 255, 200),
-                },
+            target = s.target
+            line = self._items.get("target")
+            if line is not None and (line.value(), line.label.format) != (
+                target.mcg_per_ml,
+                target.label,
+            ):
+                self.level_view.removeItem(line)
+                del self._items["target"]
+            self._item(
+                "target",
+                lambda: pg.InfiniteLine(
+                    pos=target.mcg_per_ml,
+                    angle=0,
+                    pen=pg.mkPen(TARGET_COLOR, width=2, style=Qt.PenStyle.DashLine),
+                    label=target.label,
+                    labelOpts={
+                        "position": 0.005,
+                        "color": TARGET_COLOR,
+                        "anchors": [(0, 1.1), (0, 1.1)],
+                        "fill": pg.mkBrush(255, 255, 255, 200),
+                    },
+                ),
+                self.level_view,
+                1,
             )
-            self.level_view.addItem(line)
         groups = (
             ([p for p in s.levels if p.trough and not p.below_quantification], "o", True),
             ([p for p in s.levels if not p.trough and not p.below_quantification], "d", True),
             ([p for p in s.levels if p.below_quantification], "t", False),
         )
         names = {"o": "Infliximab trough", "d": "Level, not a trough", "t": "Below quantification"}
-        for group, symbol, filled in groups:
+        for z, (group, symbol, filled) in enumerate(groups, start=2):
             if not group:
                 continue
-            scatter = pg.ScatterPlotItem(
+            # A white ring keeps a filled point readable where it sits on an infusion bar;
+            # an open triangle is filled white for the same reason.
+            style = {
+                "symbol": symbol,
+                "size": 13,
+                "pen": pg.mkPen("w" if filled else LEVEL_COLOR, width=2 if filled else 2.5),
+                "brush": pg.mkBrush(LEVEL_COLOR if filled else "w"),
+            }
+            scatter = self._item(
+                f"levels {symbol}", lambda style=style: pg.ScatterPlotItem(**style),
+                self.level_view, z,
+            )  # fmt: skip
+            scatter.setData(
                 x=[epoch_seconds(p.sampled_at) for p in group],
                 y=[p.value_mcg_ml for p in group],
-                symbol=symbol,
-                size=13,
-                # A white ring keeps a filled point readable where it sits on an infusion bar;
-                # an open triangle is filled white for the same reason.
-                pen=pg.mkPen("w" if filled else LEVEL_COLOR, width=2 if filled else 2.5),
-                brush=pg.mkBrush(LEVEL_COLOR if filled else "w"),
+                **style,
             )
-            self.level_view.addItem(scatter)
-            legend.addItem(scatter, names[symbol])
+            legend.append((scatter, names[symbol]))
         ab_y = self._antibody_y()
-        for positive in (True, False):
+        for z, positive in enumerate((True, False), start=5):
             results = [a for a in s.antibodies if a.positive == positive]
             if not results:
                 continue
             color = ANTIBODY_POSITIVE if positive else ANTIBODY_NEGATIVE
-            marks = pg.ScatterPlotItem(
-                x=[epoch_seconds(a.sampled_at) for a in results],
-                y=[ab_y] * len(results),
-                symbol="x",
-                size=14,
-                pen=pg.mkPen(color),
-                brush=pg.mkBrush(color),
+            style = {"symbol": "x", "size": 14, "pen": pg.mkPen(color), "brush": pg.mkBrush(color)}
+            marks = self._item(
+                f"antibodies {positive}", lambda style=style: pg.ScatterPlotItem(**style),
+                self.level_view, z,
+            )  # fmt: skip
+            marks.setData(
+                x=[epoch_seconds(a.sampled_at) for a in results], y=[ab_y] * len(results), **style
             )
-            self.level_view.addItem(marks)
-            legend.addItem(marks, "Antibodies +" if positive else "Antibodies −")
+            legend.append((marks, "Antibodies +" if positive else "Antibodies −"))
 
         # The diary score (lower plot).
         if s.diary:
-            curve = pg.PlotDataItem(
-                x=[epoch_seconds(p.date) for p in s.diary],
-                y=[p.value for p in s.diary],
-                pen=pg.mkPen(DIARY_COLOR, width=1.5),
-                symbol="o",
-                symbolSize=4,
-                symbolPen=None,
-                symbolBrush=DIARY_COLOR,
+            curve = self._item(
+                "diary",
+                lambda: pg.PlotDataItem(
+                    pen=pg.mkPen(DIARY_COLOR, width=1.5),
+                    symbol="o",
+                    symbolSize=4,
+                    symbolPen=None,
+                    symbolBrush=DIARY_COLOR,
+                ),
+                self.diary_plot,
+                1,
             )
-            self.diary_plot.addItem(curve)
+            curve.setData(x=[epoch_seconds(p.date) for p in s.diary], y=[p.value for p in s.diary])
             kinds = sorted({p.kind for p in s.diary}, reverse=True)
-            legend.addItem(curve, "Diary score")
+            legend.append((curve, "Diary score"))
             curve.setToolTip("Diary: " + ", else ".join(kinds))
 
         # Regimen changes through both plots, labelled in the upper one. A label whose line is
         # left of the view sticks to the left edge (the regimen in effect there stays named).
-        regimen_pen = pg.mkPen(REGIMEN_COLOR, width=1, style=Qt.PenStyle.DashLine)
-        for m in s.regimens:
+        for n, m in enumerate(s.regimens):
             x = epoch_seconds(m.date)
-            self.dose_plot.addItem(pg.InfiniteLine(pos=x, angle=90, pen=regimen_pen))
-            self.diary_plot.addItem(pg.InfiniteLine(pos=x, angle=90, pen=regimen_pen))
-            label = pg.TextItem(
-                m.label, color=REGIMEN_COLOR, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215)
-            )
-            label.setZValue(10)
-            self.dose_plot.addItem(label)
+            if n == len(self._regimen_pool):
+                pen = self._regimen_pen
+                lines = (
+                    pg.InfiniteLine(pos=x, angle=90, pen=pen),
+                    pg.InfiniteLine(pos=x, angle=90, pen=pen),
+                )
+                for line, plot in zip(lines, (self.dose_plot, self.diary_plot), strict=True):
+                    line.setZValue(3)
+                    plot.addItem(line)
+                label = pg.TextItem(
+                    m.label, color=REGIMEN_COLOR, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215)
+                )
+                label.setZValue(10)
+                self.dose_plot.addItem(label)
+                self._regimen_pool.append((lines, label))
+            lines, label = self._regimen_pool[n]
+            for line in lines:
+                line.setValue(x)
+                line.setVisible(True)
+            if label.textItem.toPlainText() != m.label:
+                label.setText(m.label)
+            label.setVisible(True)
             self._regimen_labels.append((x, label))
         self._dose_top = dose_top
         if s.regimens:
-            legend.addItem(pg.PlotDataItem(pen=regimen_pen), "Regimen change")
+            legend.append((self._regimen_sample, "Regimen change"))
+        self._set_legend(legend)
         self._place_regimen_labels()
         self._sync_level_view()
 
