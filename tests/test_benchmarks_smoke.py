@@ -40,3 +40,20 @@ def test_chart_benchmark_runs(tmp_path: Path, qapp: object) -> None:
 def test_bundle_benchmark_dry_run(tmp_path: Path) -> None:
     bundle = _load("bundle")
     assert bundle.main(["--dry-run", "--out", str(tmp_path / "packaging.md")]) == 0
+
+
+def test_search_benchmark_runs(tmp_path: Path, qapp: object) -> None:
+    search = _load("search")
+    out = tmp_path / "search.md"
+    args = ["--patients", "200", "--repeat", "2", "--cache", str(tmp_path), "--out", str(out)]
+    assert search.main(args) == 0
+    text = out.read_text()
+    assert "200 patients (198 not voided)" in text
+    for label, shown, _indication in search.KEYSTROKES:
+        assert f"| {label} | {f'`{shown}`' if shown else '(empty)'} |" in text
+        assert f"**{label}**" in text  # its query plan
+    assert "| count_patients |" in text
+    for shown in search.WINDOW_TEXTS:
+        assert f"| {f'`{shown}`' if shown else '(empty)'} |" in text
+    assert "SCAN p USING COVERING INDEX patient_list" in text
+    assert "SEARCH patient USING COVERING INDEX patient_mrn_nocase" in text

@@ -42,7 +42,7 @@ from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.chart import TABLE_OF, load_chart
 from clinic_gui.store.connection import ClinicDatabase
 from clinic_gui.store.entries import SAVE_REFUSED
-from clinic_gui.store.patients import count_patients, search_patients
+from clinic_gui.store.patients import PatientCount, search_patients
 from clinic_gui.store.settings import IDLE_LOCK_MINUTES, get_setting
 from clinic_gui.store.users import is_demo_clinic
 from clinic_gui.ui.admin.audit_view import AuditView
@@ -489,7 +489,9 @@ class MainWindow(QMainWindow):
         wanted = self.flag_filter.currentData() or ""
         rows = [row for row in rows if _passes(self.model.flags_of(row.mrn), wanted)]
         self.model.set_rows(rows)
-        total = count_patients(self.db)
+        if not hasattr(self, "_patient_count"):
+            self._patient_count = PatientCount()  # counted again only after a change
+        total = self._patient_count(self.db)
         filtered = bool(self.search.text().strip()) or self.indication_filter.currentIndex() > 0
         if len(rows) >= LIST_LIMIT:
             self.list_note.setText(f"Showing the first {LIST_LIMIT} matches; type more to narrow.")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from clinic_gui.store.migrations import v1_initial, v2_safety
+from clinic_gui.store.migrations import v1_initial, v2_safety, v3_search
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Step:
 LADDER: tuple[Step, ...] = (
     Step(1, "the clinical record", lambda db: v1_initial.STATEMENTS),
     Step(2, "users, audit trail, row versions, review and sign-off", v2_safety.statements),
+    Step(3, "indexes for the patient list and search-as-you-type", v3_search.statements),
 )
 
 SCHEMA_VERSION = LADDER[-1].version
