@@ -159,3 +159,21 @@ def test_the_v2_fixture_opens_with_users_audit_and_record_intact(tmp_path: Path)
         assert reviewed.fetchone() == (1,)
     finally:
         db.close()
+
+
+def test_the_v3_fixture_opens_and_finds_old_and_new_names(tmp_path: Path) -> None:
+    """Frozen: made by tests/fixtures/make_schema_v3_fixture.py with the schema-v3 app."""
+    from clinic_gui.store import audit
+    from clinic_gui.store.patients import search_patients
+
+    target = tmp_path / "clinic.sqlite"
+    shutil.copyfile(FIXTURES / "schema-v3.sqlite", target)
+    db = open_database(target)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        assert audit.verify_chain(db).ok
+        assert [p.mrn for p in search_patients(db, "three")] == ["PSA-0300"]
+        assert [p.mrn for p in search_patients(db, "cd-01")] == ["CD-0101"]
+        assert _exports(db)["AS-0001"] == _fixture_cases()["AS-0001"]
+    finally:
+        db.close()
