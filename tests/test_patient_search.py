@@ -250,3 +250,21 @@ def test_an_upgraded_database_is_searched_like_a_new_one(
         _assert_same_as_reference(db, (None, "crohns_disease"))
     finally:
         db.close()
+
+
+def test_a_flag_filter_searches_among_the_flagged_patients_only(db: Any, staff: Any) -> None:
+    """Flagged patients are found wherever their names fall, not only among the first listed."""
+    from conftest import load_case_json
+
+    from clinic_gui.domain.case_file import parse_case
+    from clinic_gui.store.cases import insert_case
+
+    for name in ("seed-as-wearing-off.json", "cd-low-trough.json", "full-record.json"):
+        insert_case(db, parse_case(load_case_json(name)), actor=staff.nurse)
+    everyone = [p.mrn for p in search_patients(db)]
+    last = everyone[-1]
+    assert [p.mrn for p in search_patients(db, limit=1, among={last})] == [last]
+    assert search_patients(db, "zz", among={last}) == []
+    assert search_patients(db, among=set()) == []
+    both = [p.mrn for p in search_patients(db, among=set(everyone[:2]))]
+    assert both == everyone[:2]

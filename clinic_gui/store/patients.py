@@ -21,9 +21,10 @@ up only for the rows returned.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -65,10 +66,16 @@ SELECT {_LISTED},
 
 
 def search_patients(
-    db: Database, text: str = "", *, indication: str | None = None, limit: int = 1000
+    db: Database,
+    text: str = "",
+    *,
+    indication: str | None = None,
+    limit: int = 1000,
+    among: Collection[str] | None = None,
 ) -> list[PatientListRow]:
     """Patients whose MRN starts with, or whose name contains, ``text`` (case-insensitive),
-    optionally only those with one indication; by name, then MRN; at most ``limit``."""
+    optionally only those with one indication, and only those whose MRN is in ``among``
+    (the patients with a flag); by name, then MRN; at most ``limit``."""
     needle = text.strip()
     where = ["p.voided_at IS NULL"]
     params: list[object] = []
@@ -79,7 +86,13 @@ def search_patients(
     if indication is not None:
         where.append("p.indication = ?")
         params.append(indication)
-    candidates = _candidates(db, needle, limit, indication) if needle else None
+    if among is not None:
+        candidates: tuple[str, list[object]] | None = (
+            "SELECT id FROM patient WHERE mrn IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(among))],
+        )
+    else:
+        candidates = _candidates(db, needle, limit, indication) if needle else None
     if candidates is not None:
         # Few candidates: read just those rows, then sort them.
         sql, candidate_params = candidates

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -42,6 +43,10 @@ class PatientListModel(RowTableModel):
 
     def flags_of(self, mrn: str) -> PatientFlags | None:
         return self._flags.get(mrn)
+
+    def flagged(self, wanted: Callable[[PatientFlags], bool]) -> set[str]:
+        """The MRNs whose flags (from the last whole-clinic assessment) are ``wanted``."""
+        return {mrn for mrn, flags in self._flags.items() if wanted(flags)}
 
     def row_of(self, mrn: str) -> int | None:
         return next((i for i, p in enumerate(self._rows) if p.mrn == mrn), None)
