@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/chart_open.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/worklist.py
 
 ## Crash safety and concurrent writers, the full experiment (minutes; never part of
 ## `make test`): 200 kills mid-save, 2 x 500 concurrent saves; figures into docs/reliability.md.

@@ -57,3 +57,15 @@ def test_search_benchmark_runs(tmp_path: Path, qapp: object) -> None:
         assert f"| {f'`{shown}`' if shown else '(empty)'} |" in text
     assert "SCAN p USING COVERING INDEX patient_list" in text
     assert "SEARCH patient USING COVERING INDEX patient_mrn_nocase" in text
+
+
+def test_worklist_benchmark_runs(tmp_path: Path) -> None:
+    worklist = _load("worklist")
+    out = tmp_path / "worklist.md"
+    args = ["--patients", "6", "--repeat", "1", "--workers", "2", "--out", str(out)]
+    assert worklist.main(args) == 0
+    text = out.read_text()
+    assert "Every path gave the same overview: yes." in text
+    assert "| old: `iter_cases` (whole records) |" in text
+    assert "| new: `iter_recent_cases` |" in text
+    assert "50,000 patients" in text

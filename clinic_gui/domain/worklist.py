@@ -150,8 +150,28 @@ def build_overview(
         mine = items_for(assessment, (reviewed or {}).get(case.patient.mrn, frozenset()))
         items += mine
         flags[case.patient.mrn] = flags_for(assessment, mine)
-    order = list(CATEGORIES)
-    items.sort(key=lambda i: (order.index(i.category), i.day or dt.date.max, i.name.lower(), i.mrn))
+    items.sort(key=_item_order)
+    return ClinicOverview(as_of, tuple(items), flags)
+
+
+def _item_order(item: WorklistItem) -> tuple[int, dt.date, str, str]:
+    """Overdue first, then by date and name."""
+    return (
+        list(CATEGORIES).index(item.category),
+        item.day or dt.date.max,
+        item.name.lower(),
+        item.mrn,
+    )
+
+
+def merge_overviews(as_of: dt.date, parts: Iterable[ClinicOverview]) -> ClinicOverview:
+    """One overview from those of disjoint groups of patients (the same as built at once)."""
+    items: list[WorklistItem] = []
+    flags: dict[str, PatientFlags] = {}
+    for part in parts:
+        items += part.items
+        flags.update(part.flags)
+    items.sort(key=_item_order)
     return ClinicOverview(as_of, tuple(items), flags)
 
 

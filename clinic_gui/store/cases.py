@@ -8,7 +8,7 @@ transaction.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -258,29 +258,44 @@ def read_stored_case(db: Database, mrn: str) -> StoredCase:
     """
     patient = patient_row(db, mrn)
     pid = patient["id"]
-    lists: dict[str, tuple[Any, ...]] = {}
-    ids: dict[str, tuple[int, ...]] = {}
-    vital_ids: tuple[tuple[int, ...], ...] = ()
-    for table, cls, attr, date_column in CASE_TABLES:
-        rows = _select(
+    rows = {
+        table: select_rows(
             db,
             ("id", *columns(cls)),
             f"{table} WHERE patient_id = ? AND voided_at IS NULL ORDER BY {date_column}, id",
             [pid],
         )
-        ids[attr] = tuple(row["id"] for row in rows)
-        if table == "infusion":
-            vitals = _vitals_by_infusion(db, pid)
-            read = [_infusion_from_row(row, vitals.get(row["id"], ())) for row in rows]
-            lists[attr] = tuple(infusion for infusion, _ in read)
-            vital_ids = tuple(row_ids for _, row_ids in read)
-        else:
-            lists[attr] = tuple(from_row(cls, row) for row in rows)
-    case = r.Case(patient=from_row(r.Patient, patient), **lists)
+        for table, cls, _attr, date_column in CASE_TABLES
+    }
+    case, vital_ids = case_from_rows(patient, rows, _vitals_by_infusion(db, pid))
+    ids = {attr: tuple(row["id"] for row in rows[table]) for table, _cls, attr, _ in CASE_TABLES}
     return StoredCase(pid, case, ids, vital_ids)
 
 
-def _select(
+def case_from_rows(
+    patient: dict[str, Any],
+    rows: Mapping[str, Sequence[dict[str, Any]]],
+    vitals: Mapping[int, Sequence[dict[str, Any]]],
+) -> tuple[r.Case, tuple[tuple[int, ...], ...]]:
+    """A case built from its rows (the same reading as ``read_stored_case``).
+
+    ``patient``: its ``patient`` row; ``rows``: per table of ``CASE_TABLES``, the rows (with
+    ``id`` and the record's columns) in list order; ``vitals``: vital-sign rows by infusion
+    id. Also returns, per infusion, the row ids of its vital signs.
+    """
+    lists: dict[str, tuple[Any, ...]] = {}
+    vital_ids: tuple[tuple[int, ...], ...] = ()
+    for table, cls, attr, _date_column in CASE_TABLES:
+        if table == "infusion":
+            read = [_infusion_from_row(row, vitals.get(row["id"], ())) for row in rows[table]]
+            lists[attr] = tuple(infusion for infusion, _ in read)
+            vital_ids = tuple(row_ids for _, row_ids in read)
+        else:
+            lists[attr] = tuple(from_row(cls, row) for row in rows[table])
+    return r.Case(patient=from_row(r.Patient, patient), **lists), vital_ids
+
+
+def select_rows(
     db: Database, names: tuple[str, ...], rest: str, params: Sequence[Any]
 ) -> list[dict[str, Any]]:
     """``SELECT names FROM rest`` as column -> value dicts."""
@@ -291,7 +306,7 @@ def _select(
 
 def _vitals_by_infusion(db: Database, pid: int) -> dict[int, list[dict[str, Any]]]:
     """The patient's current vital-sign rows, by infusion id, each infusion's in id order."""
-    rows = _select(
+    rows = select_rows(
         db,
         ("id", "infusion_id", *columns(r.VitalSigns)),
         "vital_sign WHERE voided_at IS NULL AND infusion_id IN "

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem, build_overview
-from clinic_gui.store.clinic import iter_cases, reviewed_results
+from clinic_gui.store.clinic import iter_recent_cases, reviewed_results
 from clinic_gui.store.connection import open_database
 from clinic_gui.ui.background import BackgroundTask
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
@@ -113,7 +113,8 @@ class WorklistView(QWidget):
             # The window's own opening already ran quick_check on this file.
             db = open_database(path, create=False, health_check=False)
             try:
-                return build_overview(iter_cases(db), today, reviewed_results(db))
+                # Only the part of each record the overview depends on, a few queries in all.
+                return build_overview(iter_recent_cases(db, today), today, reviewed_results(db))
             finally:
                 db.close()
 
