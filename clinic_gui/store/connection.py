@@ -242,8 +242,8 @@ def damaged(path: Path, findings: list[str]) -> DamagedDatabase:
         )
     else:
         advice = (
-            f"The latest good backup is {latest}. An administrator can restore it from the "
-            "admin menu (Restore a backup) or with:\n"
+            f"The latest good backup is {latest}. An administrator can restore it when "
+            "clinic_gui starts (it offers the backup), or with:\n"
             f"  clinic-gui restore {_quoted(latest)} --db {_quoted(path)} --user NAME\n"
             "The restore keeps a copy of the damaged file in the backups folder."
         )
