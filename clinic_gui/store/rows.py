@@ -107,39 +107,94 @@ def from_row(cls: type, row: dict[str, Any]) -> Any:
 
 
 Reader = Callable[[dict[str, Any]], Any]
+# A stored value -> the field's value, for values that are not None.
+Convert = Callable[[Any], Any]
 
 
 @cache
 def _reader(cls: type) -> Reader:
-    """Work out once per record type how each field is read back; reading is then a loop."""
-    plain: list[tuple[str, Callable[[Any], Any]]] = []
-    nested: list[tuple[str, type, list[tuple[str, str, Callable[[Any], Any]]]]] = []
+    """Work out once per record type how each field is read back.
+
+    Reading then takes the plain columns as one tuple and each nested record's columns as
+    another (``operator.itemgetter``), converts only the fields whose stored form differs
+    (dates, times, floats, the tristate and the JSON list) and builds the record. A nested
+    record is present when any of its columns is not None (0 counts as present).
+    """
+    plain: list[str] = []
+    converted: list[tuple[str, Convert]] = []  # applied to values that are not None
+    always: list[tuple[str, Convert]] = []  # applied to every value, None included
+    nested: list[tuple[str, type, Callable[[Any], tuple[Any, ...]], _Fields]] = []
     for f in dataclasses.fields(cls):
         if (cls, f.name) in _CHILD_FIELDS:
             continue
         if f.name == "symptoms_returned_before":
-            plain.append((f.name, _TRISTATE_FROM_ROW.__getitem__))
+            always.append((f.name, _TRISTATE_FROM_ROW.__getitem__))
         elif f.name == "premedication":
-            plain.append((f.name, lambda text: tuple(json.loads(text)) if text else ()))
+            always.append((f.name, _json_list_from_row))
         elif (nested_cls := _nested_type(cls, f.name)) is not None:
-            subs = [
-                (sub.name, f"{f.name}_{sub.name}", _converter(_hints(nested_cls)[sub.name]))
-                for sub in dataclasses.fields(nested_cls)
-            ]
-            nested.append((f.name, nested_cls, subs))
-        else:
-            plain.append((f.name, _converter(_hints(cls)[f.name])))
+            subs = _Fields.of(nested_cls)
+            getter = _tuple_getter([f"{f.name}_{sub}" for sub in subs.names])
+            nested.append((f.name, nested_cls, getter, subs))
+            continue
+        elif (convert := _converter(_hints(cls)[f.name])) is not None:
+            converted.append((f.name, convert))
+        plain.append(f.name)
+    plain_names = tuple(plain)
+    get_plain = _tuple_getter(plain)
 
     def read(row: dict[str, Any]) -> Any:
-        kwargs = {name: convert(row[name]) for name, convert in plain}
-        for name, nested_cls, subs in nested:
-            if any(row[column] is not None for _, column, _ in subs):
-                kwargs[name] = nested_cls(
-                    **{sub: convert(row[column]) for sub, column, convert in subs}
-                )
+        kwargs = dict(zip(plain_names, get_plain(row), strict=True))
+        for name, convert in converted:
+            if (value := kwargs[name]) is not None:
+                kwargs[name] = convert(value)
+        for name, convert in always:
+            kwargs[name] = convert(kwargs[name])
+        for name, nested_cls, get, subs in nested:
+            values = get(row)  # stored values: None, int, float, str, bytes
+            if values.count(None) != subs.size:
+                kwargs[name] = nested_cls(**subs.kwargs(values))
         return cls(**kwargs)
 
     return read
+
+
+class _Fields:
+    """A nested record type's field names, and which of them need converting."""
+
+    def __init__(self, names: tuple[str, ...], converted: tuple[tuple[str, Convert], ...]):
+        self.names = names
+        self.size = len(names)
+        self.converted = converted
+
+    @classmethod
+    def of(cls, record_cls: type) -> _Fields:
+        hints = _hints(record_cls)
+        names = tuple(f.name for f in dataclasses.fields(record_cls))
+        converted = tuple(
+            (name, convert) for name in names if (convert := _converter(hints[name])) is not None
+        )
+        return cls(names, converted)
+
+    def kwargs(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        kwargs = dict(zip(self.names, values, strict=True))
+        for name, convert in self.converted:
+            if (value := kwargs[name]) is not None:
+                kwargs[name] = convert(value)
+        return kwargs
+
+
+def _tuple_getter(keys: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """``itemgetter`` that always gives a tuple (also for none or one key)."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda row: (row[key],)
+    return lambda row: ()
+
+
+def _json_list_from_row(text: Any) -> tuple[Any, ...]:
+    return tuple(json.loads(text)) if text else ()
 
 
 @cache
@@ -181,23 +236,22 @@ def _scalar_to_row(value: Any) -> Any:
     return value
 
 
-def _converter(hint: Any) -> Callable[[Any], Any]:
-    """The function that turns a stored value back into the field's type (None stays None)."""
+def _converter(hint: Any) -> Convert | None:
+    """The function that turns a stored value (not None) back into the field's type; None
+    when the value is kept as stored."""
     args = set(typing.get_args(hint)) - {type(None)} or {hint}
     if dt.datetime in args:
-
-        def date_or_datetime(value: Any) -> Any:
-            if value is None:
-                return None
-            if "T" in value:
-                return dt.datetime.fromisoformat(value)
-            return dt.date.fromisoformat(value)
-
-        return date_or_datetime
+        return _date_or_datetime
     if dt.date in args:
-        return lambda value: None if value is None else dt.date.fromisoformat(value)
+        return dt.date.fromisoformat
     if dt.time in args:
-        return lambda value: None if value is None else dt.time.fromisoformat(value)
+        return dt.time.fromisoformat
     if float in args:
-        return lambda value: None if value is None else float(value)
-    return lambda value: value
+        return float
+    return None
+
+
+def _date_or_datetime(value: Any) -> Any:
+    if "T" in value:
+        return dt.datetime.fromisoformat(value)
+    return dt.date.fromisoformat(value)
