@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,17 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return state
     finally:
         conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _background_work_finishes() -> Any:
+    """No background task (worklist, backup) outlives its test: a worker thread still running
+    while the next test tears widgets down, or while the interpreter exits, can crash Qt."""
+    yield
+    if "PySide6.QtCore" in sys.modules:  # only tests that loaded Qt can have started any
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(30_000)
 
 
 @pytest.fixture(autouse=True)
