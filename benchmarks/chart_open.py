@@ -14,8 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
-import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +29,9 @@ from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.connection import open_database
 from clinic_gui.store.users import create_user
 from clinic_gui.ui.chart.chart_view import ChartView
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
+from measure import machine, row, write_doc
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -93,8 +95,8 @@ def run(patients: int, repeat: int) -> str:
             "| open | median | min | p10 | p90 | max |",
             "|---|---|---|---|---|---|",
             f"| first (builds the plot widgets) | {first:.1f} | | | | |",
-            _row(f"next {repeat}", times),
-            _row(f"next {repeat}, CPU time of this process", cpu_times),
+            row(f"next {repeat}", times, 1),
+            row(f"next {repeat}, CPU time of this process", cpu_times, 1),
             "",
             "Elapsed time, and below it the CPU time this process used: elapsed time also "
             "counts any wait for a core (the machine's two cores are shared with other work).",
@@ -105,11 +107,10 @@ def run(patients: int, repeat: int) -> str:
             "",
             "| stage | median | min | p10 | p90 | max |",
             "|---|---|---|---|---|---|",
-            *(_row(f"{name} ({what})", stages[name]) for name, what in STAGES),
+            *(row(f"{name} ({what})", stages[name], 1) for name, what in STAGES),
             "",
-            "Milliseconds. Machine: "
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            "no display (Qt's offscreen platform draws into memory).",
+            f"Milliseconds. Machine: {machine()}; no display (Qt's offscreen platform draws "
+            "into memory).",
             "",
         ]
     )
@@ -124,14 +125,6 @@ STAGES = (
 )
 
 
-def _row(label: str, times: list[float]) -> str:
-    deciles = statistics.quantiles(times, n=10) if len(times) >= 10 else [min(times)] * 9
-    return (
-        f"| {label} | {statistics.median(times):.1f} | {min(times):.1f} | {deciles[0]:.1f} | "
-        f"{deciles[-1]:.1f} | {max(times):.1f} |"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=300)
@@ -139,11 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks-chart.md"))
     args = parser.parse_args(argv)
     text = run(args.patients, args.repeat)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    header = (
-        "# Chart benchmark\n\nWritten by `benchmarks/chart_open.py`; figures from one machine.\n\n"
-    )
-    args.out.write_text(header + text, encoding="utf-8")
+    write_doc(args.out, "Chart benchmark", "chart_open.py", text)
     print(text)
     return 0
 

@@ -15,14 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
-import statistics
+import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from clinic_gui.domain.assessment import assess, assessment_json
 from clinic_gui.domain.demo import generate_clinic
@@ -30,25 +25,10 @@ from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.connection import open_database
 from clinic_gui.store.users import create_user
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
+from measure import machine, row, timed, write_doc
+
 AS_OF = dt.date(2026, 11, 1)
-
-
-def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    fn()  # warm caches (resource files, compiled regexes)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _row(name: str, times: list[float]) -> str:
-    q = statistics.quantiles(times, n=10) if len(times) >= 10 else [min(times)] * 9
-    return (
-        f"| {name} | {statistics.median(times):.2f} | {min(times):.2f} | {q[0]:.2f} | "
-        f"{q[-1]:.2f} | {max(times):.2f} |"
-    )
 
 
 def demo_generation(patients: int) -> str:
@@ -75,11 +55,11 @@ def run(patients: int, repeat: int) -> str:
             password="benchmark only",
         )  # fmt: skip
         insert_case(db, case, actor=actor)
-        read = _timed(lambda: read_case(db, case.patient.mrn), repeat)
+        read = timed(lambda: read_case(db, case.patient.mrn), repeat)
         db.close()
-    domain = _timed(lambda: assess(case, AS_OF, proposals=["7 mg/kg q6w"]), repeat)
+    domain = timed(lambda: assess(case, AS_OF, proposals=["7 mg/kg q6w"]), repeat)
     result = assess(case, AS_OF)
-    to_json = _timed(lambda: assessment_json(result), repeat)
+    to_json = timed(lambda: assessment_json(result), repeat)
     lines = [
         "## One patient's assessment",
         "",
@@ -90,12 +70,11 @@ def run(patients: int, repeat: int) -> str:
         "",
         "| step | median | min | p10 | p90 | max |",
         "|---|---|---|---|---|---|",
-        _row("read_case (SQLite)", read),
-        _row("assess (domain)", domain),
-        _row("assessment_json", to_json),
+        row("read_case (SQLite)", read),
+        row("assess (domain)", domain),
+        row("assessment_json", to_json),
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}.",
+        f"Machine: {machine()}.",
         "",
     ]
     return "\n".join(lines)
@@ -109,11 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks-engine.md"))
     args = parser.parse_args(argv)
     text = demo_generation(args.clinic) + "\n" + run(args.patients, args.repeat)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    header = (
-        "# Engine benchmarks\n\nWritten by `benchmarks/engine.py`; figures from one machine.\n\n"
-    )
-    args.out.write_text(header + text, encoding="utf-8")
+    write_doc(args.out, "Engine benchmarks", "engine.py", text)
     print(text)
     return 0
 

@@ -32,12 +32,10 @@ import functools
 import itertools
 import json
 import os
-import platform
 import random
 import re
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,6 +51,9 @@ from clinic_gui.domain import records as r
 from clinic_gui.domain.case_file import parse_case
 from clinic_gui.store import audit, cases, entries, users
 from clinic_gui.store.connection import ClinicDatabase, open_database
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
+from measure import machine as shared_machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).resolve()
@@ -735,21 +736,11 @@ def writer(db_path: Path, index: int, saves: int, shared_every: int) -> int:
 
 
 def machine() -> str:
-    """What the figures were measured on, without naming the host."""
-    memory = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f", {round(int(line.split()[1]) / 1024**2)} GiB RAM"
-    except OSError:
-        pass
+    """What the figures were measured on, without naming the host, with the load."""
     load = ""
     if hasattr(os, "getloadavg"):
         load = f", load average {os.getloadavg()[1]:.1f} over the last 5 minutes of the run"
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{memory}; "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{load}"
-    )
+    return shared_machine() + load
 
 
 def render(kill: KillFigures, conc: ConcurrencyFigures, *, when: dt.date | None = None) -> str:

@@ -21,10 +21,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
-import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +42,9 @@ from clinic_gui.store.patients import count_patients, search_patients
 from clinic_gui.store.rows import to_row
 from clinic_gui.store.users import create_user, list_users
 from clinic_gui.ui.main_window import LIST_LIMIT
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
+from measure import cells, machine, timed, write_doc
 
 AS_OF = dt.date(2026, 11, 1)
 LIMIT = LIST_LIMIT  # what the window asks for
@@ -162,33 +164,6 @@ def build(path: Path, patients: int, seed: int) -> tuple[Database, float | None]
     return db, time.perf_counter() - started
 
 
-def _memory() -> str:
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return ""
-    return f", {pages / 2**30:.0f} GiB"
-
-
-def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    fn()  # warm-up: page cache, compiled statements
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _spread(times: list[float]) -> tuple[float, float, float, float, float]:
-    q = statistics.quantiles(times, n=10) if len(times) >= 10 else [min(times)] * 9
-    return statistics.median(times), min(times), q[0], q[-1], max(times)
-
-
-def _cells(times: list[float]) -> str:
-    return " | ".join(f"{v:.2f}" for v in _spread(times))
-
-
 def _statements(db: Database, fn: Callable[[], Any]) -> list[str]:
     """The statements ``fn`` runs, with their parameters filled in (SQLite's expanded SQL)."""
     seen: list[str] = []
@@ -262,11 +237,11 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
                 return search_patients(db, text, indication=indication, limit=limit)
 
             found = len(search())
-            times = _timed(search, repeat)
-            small = statistics.median(_timed(lambda: search(limit=SMALL_LIMIT), repeat))
+            times = timed(search, repeat)
+            small = statistics.median(timed(lambda: search(limit=SMALL_LIMIT), repeat))
             met = "yes" if statistics.median(times) <= TARGET_MS else "**no**"
             shown = f"`{text}`" if text else "(empty)"
-            rows.append(f"| {label} | {shown} | {found} | {_cells(times)} | {met} | {small:.2f} |")
+            rows.append(f"| {label} | {shown} | {found} | {cells(times)} | {met} | {small:.2f} |")
             plans.append(f"**{label}** ({shown}{', ' + indication if indication else ''}):")
             plans.append("")
             plans.append("```")
@@ -274,7 +249,7 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
                 plans += [" ".join(sql.split()), *_plan(db, sql), ""]
             plans[-1] = "```"
             plans.append("")
-        count_times = _timed(lambda: count_patients(db), repeat)
+        count_times = timed(lambda: count_patients(db), repeat)
         live = count_patients(db)
         window = window_times(db, path, max(3, repeat // 3))
     finally:
@@ -310,21 +285,19 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
         "",
         "| call | median | min | p10 | p90 | max |",
         "|---|---|---|---|---|---|",
-        f"| count_patients | {_cells(count_times)} |",
+        f"| count_patients | {cells(count_times)} |",
         "",
         "### `MainWindow.refresh_list` (search, flags filter, model reset, counts, labels)",
         "",
         "| text | rows listed | median | min | p10 | p90 | max | ≤ 15 ms |",
         "|---|---|---|---|---|---|---|---|",
         *(
-            f"| {f'`{t}`' if t else '(empty)'} | {n} | {_cells(times)} | "
+            f"| {f'`{t}`' if t else '(empty)'} | {n} | {cells(times)} | "
             f"{'yes' if statistics.median(times) <= TARGET_MS else '**no**'} |"
             for t, times, n in window
         ),
         "",
-        f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores{_memory()} "
-        f"(shared with other work while measuring), Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}.",
+        f"Machine: {machine()} (shared with other work while measuring).",
         "",
         "### How the search reads (schema v3, `clinic_gui/store/patients.py`)",
         "",
@@ -361,11 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks-search.md"))
     args = parser.parse_args(argv)
     text = run(args.patients, args.repeat, args.cache, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    header = (
-        "# Search benchmark\n\nWritten by `benchmarks/search.py`; figures from one machine.\n\n"
-    )
-    args.out.write_text(header + text, encoding="utf-8")
+    write_doc(args.out, "Search benchmark", "search.py", text)
     print(text)
     return 0
 

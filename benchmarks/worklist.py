@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -42,6 +41,9 @@ from clinic_gui.store.clinic import (
 )
 from clinic_gui.store.connection import open_database
 from clinic_gui.store.demo_clinic import write_demo_clinic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
+from measure import machine
 
 TARGET_PATIENTS = 50_000
 TARGET_SECONDS = 3.0
@@ -73,14 +75,6 @@ def _measure(db: Any, as_of: dt.date, windowed: bool) -> dict[str, Any]:
                 counts[table] += len(getattr(case, attr))
             counts["vital_sign"] += sum(len(i.vitals) for i in case.infusions)
     return {"read": read_s, "assess": assess_s, "overview": overview, "counts": counts}
-
-
-def _memory() -> str:
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return ""
-    return f", {pages / 2**30:.0f} GiB memory"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,9 +160,7 @@ def _run(path: Path, as_of: dt.date, repeat: int, workers: int, source: str) -> 
             "",
             "Written by `benchmarks/worklist.py`; figures from one machine.",
             "",
-            f"Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores"
-            f"{_memory()} (shared with other work while measuring), "
-            f"Python {platform.python_version()}.",
+            f"Machine: {machine()} (shared with other work while measuring).",
             "",
             f"Clinic: {source}; {patients} current patients. Assessed as of "
             f"{as_of.isoformat()}: {len(overview.items)} worklist entries. Median of "
