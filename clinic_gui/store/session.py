@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from clinic_gui.domain.access import User
 from clinic_gui.store.audit import record_event
-from clinic_gui.store.users import is_demo_clinic, user_count
+from clinic_gui.store.users import demo_mode
 
 
 def record_lock(db: Database, user: User, how: str) -> None:
@@ -24,7 +24,7 @@ def record_sign_out(db: Database, user: User, detail: str = "signed out") -> Non
 
 def unlocks_without_password(db: Database, user: User) -> bool:
     """The demo user on the demo clinic (no other users) unlocks without a password."""
-    return user.demo and is_demo_clinic(db) and user_count(db) == 0
+    return user.demo and demo_mode(db)
 
 
 def unlock_demo(db: Database, user: User) -> bool:

@@ -342,9 +342,14 @@ def add_demo_user(db: Database) -> None:
     )
 
 
+def demo_mode(db: Database) -> bool:
+    """The demo clinic with no real accounts: the demo user needs no password here."""
+    return is_demo_clinic(db) and user_count(db) == 0
+
+
 def demo_user(db: Database) -> User | None:
     """The demo user, signed in without a password, on the demo clinic only."""
-    if not is_demo_clinic(db) or user_count(db) > 0:
+    if not demo_mode(db):
         return None
     row = _row(db, "username = ? AND is_demo = 1", [DEMO_USERNAME])
     if row is None:

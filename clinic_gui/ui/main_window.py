@@ -43,8 +43,8 @@ from clinic_gui.store.chart import TABLE_OF, load_chart
 from clinic_gui.store.connection import ClinicDatabase
 from clinic_gui.store.entries import SAVE_REFUSED
 from clinic_gui.store.patients import PatientCount, search_patients
+from clinic_gui.store.session import unlocks_without_password
 from clinic_gui.store.settings import IDLE_LOCK_MINUTES, get_setting
-from clinic_gui.store.users import is_demo_clinic
 from clinic_gui.ui.admin.audit_view import AuditView
 from clinic_gui.ui.admin.backups import BackupActions
 from clinic_gui.ui.admin.settings_dialog import SettingsDialog
@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.today = today or dt.date.today()
         self.settings = settings if settings is not None else QSettings()
         self._patient_open = False
+        self._patient_count = PatientCount()  # counted again only after a change
         self._stays_signed_in = False
         self.resize(1366, 800)
 
@@ -351,7 +352,7 @@ class MainWindow(QMainWindow):
     # -- the signed-in user, locking -----------------------------------------------------------
     def _show_user(self) -> None:
         # On the demo clinic the demo user is the only user: nobody to sign out for.
-        self._stays_signed_in = self.user.demo and is_demo_clinic(self.db)
+        self._stays_signed_in = unlocks_without_password(self.db, self.user)
         demo = "  ·  DEMO: synthetic patients" if self.user.demo else ""
         self.user_label.setText(f"User: {self.user.full_name} ({self.user.role_text}){demo}")
         self._update_title()
@@ -492,8 +493,6 @@ class MainWindow(QMainWindow):
             among=self.model.flagged(lambda flags: _passes(flags, wanted)) if wanted else None,
         )
         self.model.set_rows(rows)
-        if not hasattr(self, "_patient_count"):
-            self._patient_count = PatientCount()  # counted again only after a change
         total = self._patient_count(self.db)
         filtered = bool(self.search.text().strip()) or self.indication_filter.currentIndex() > 0
         if len(rows) >= LIST_LIMIT:
