@@ -153,11 +153,12 @@ class LabResult:
         return self.sampled_at
 
     @property
-    def sort_key(self) -> tuple[dt.date, dt.time]:
-        """Date-only samples sort before timed samples of the same day."""
+    def sort_key(self) -> tuple[dt.date, bool, dt.time]:
+        """Date-only samples sort before timed samples of the same day, even one timed at
+        midnight (as the record's text dates sort: "2026-11-22" before "2026-11-22T00:00")."""
         if isinstance(self.sampled_at, dt.datetime):
-            return self.sampled_at.date(), self.sampled_at.time()
-        return self.sampled_at, dt.time.min
+            return self.sampled_at.date(), True, self.sampled_at.time()
+        return self.sampled_at, False, dt.time.min
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
