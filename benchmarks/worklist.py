@@ -7,7 +7,7 @@ built in a temporary folder), times ``--repeat`` runs (median) of:
   patient;
 - **new**: ``build_overview(iter_recent_cases(db, as_of), ...)``: a few queries for all
   patients, only the history the overview depends on (``clinic_gui.store.clinic``);
-- **new, 2 processes**: ``clinic_overview(path, as_of, workers=2)`` (includes starting them).
+- **new, 2 processes**: ``assess_clinic(path, as_of, workers=2)`` (includes starting them).
 
 Each path's read and assessment are timed apart, and the rows each one reads are counted.
 The figures for 50,000 patients are an extrapolation (linear in patients, from this clinic),
@@ -32,7 +32,7 @@ from clinic_gui.domain import records as r
 from clinic_gui.domain.worklist import ClinicOverview, build_overview
 from clinic_gui.store.cases import CASE_TABLES
 from clinic_gui.store.clinic import (
-    clinic_overview,
+    assess_clinic,
     infusion_dates_needed,
     iter_cases,
     iter_recent_cases,
@@ -118,7 +118,7 @@ def _run(path: Path, as_of: dt.date, repeat: int, workers: int, source: str) -> 
     parallel: list[float] = []
     parallel_overview: ClinicOverview | None = None
     for _ in range(repeat):
-        seconds, parallel_overview = _timed(lambda: clinic_overview(path, as_of, workers=workers))
+        seconds, parallel_overview = _timed(lambda: assess_clinic(path, as_of, workers=workers))
         parallel.append(seconds)
     same = (
         all(run["overview"] == runs["old"][0]["overview"] for run in runs["old"] + runs["new"])
@@ -144,7 +144,7 @@ def _run(path: Path, as_of: dt.date, repeat: int, workers: int, source: str) -> 
     par = statistics.median(parallel)
     totals["parallel"] = par
     rows.append(
-        f"| new, {workers} processes: `clinic_overview(workers={workers})` | | | {par:.2f} | "
+        f"| new, {workers} processes: `assess_clinic(workers={workers})` | | | {par:.2f} | "
         f"{par / patients * 1000:.2f} | {par / patients * TARGET_PATIENTS:.0f} |"
     )
     best = min(totals.values())

@@ -31,18 +31,34 @@ def seeded(db: Any, staff: Staff) -> Any:
     return db
 
 
+@pytest.fixture
+def row_audited(db: Any, staff: Staff) -> Any:
+    """The seed case written row by row outside a bulk import: one audit row per row."""
+    from clinic_gui.store.cases import creation_stamp, insert_record, insert_rows
+    from clinic_gui.store.connection import write_transaction
+
+    case = parse_case(load_case_json("seed-as-wearing-off.json"), today=TODAY)
+    stamp = creation_stamp(staff.nurse)
+    with write_transaction(db):
+        pid = insert_record(db, "patient", case.patient, {}, stamp)
+        insert_rows(db, [(pid, case)], stamp)
+    return db
+
+
 def _rows(db: Any, where: str = "1", params: list[Any] | None = None) -> list[dict[str, Any]]:
     return list(db.query(f"SELECT * FROM audit WHERE {where} ORDER BY id", params or []))
 
 
-def test_an_import_audits_every_row_created_and_the_import_itself(seeded: Any) -> None:
+def test_an_import_is_one_event_by_the_importing_user_naming_the_rows(seeded: Any) -> None:
+    """Schema v4: no row-by-row creates for an import (tests/test_bulk_audit.py has more)."""
     case = read_case(seeded, MRN)
-    created = _rows(seeded, "action = 'create' AND patient_id IS NOT NULL")
-    per_table = {t: sum(1 for row in created if row["table_name"] == t) for t in ("weight", "lab")}
-    assert per_table == {"weight": len(case.weights), "lab": len(case.labs)}
-    assert {row["actor"] for row in created} == {"rn.kim"}
+    assert _rows(seeded, "action = 'create' AND patient_id IS NOT NULL") == []
     (event,) = _rows(seeded, "action = 'import'")
-    assert event["detail"] == f"case file for {MRN}"
+    assert (event["actor"], event["detail"]) == ("rn.kim", f"case file for {MRN}")
+    created = json.loads(event["after_json"])["created"]
+    for table, records in (("weight", case.weights), ("lab", case.labs)):
+        first, last = created[table]
+        assert last - first + 1 == len(records)
 
 
 def test_an_entry_is_audited_with_its_values_and_its_void_with_before_and_after(
@@ -124,40 +140,40 @@ def test_a_password_hash_never_reaches_the_audit_trail(db: Any, staff: Staff) ->
     assert "password_changed_at" in rows[0]["after_json"]
 
 
-def test_the_chain_verifies_and_names_the_first_edited_row(seeded: Any, db_path: Path) -> None:
-    report = audit.verify_chain(seeded)
-    assert report.ok and report.rows == len(_rows(seeded)) > 50
-    assert report.head == audit.chain_head(seeded)[1]
-    target = _rows(seeded, "table_name = 'lab'")[0]["id"]
+def test_the_chain_verifies_and_names_the_first_edited_row(row_audited: Any, db_path: Path) -> None:
+    report = audit.verify_chain(row_audited)
+    assert report.ok and report.rows == len(_rows(row_audited)) > 50
+    assert report.head == audit.chain_head(row_audited)[1]
+    target = _rows(row_audited, "table_name = 'lab'")[0]["id"]
     _tamper(
         db_path, f"UPDATE audit SET after_json = replace(after_json, '0', '1') WHERE id = {target}"
     )
-    broken = audit.verify_chain(seeded)
+    broken = audit.verify_chain(row_audited)
     assert (broken.ok, broken.broken_at) == (False, target)
     assert "edited" in broken.problem
     assert f"BROKEN at row {target}" in broken.text()
 
 
-def test_a_removed_row_breaks_the_link_of_the_next(seeded: Any, db_path: Path) -> None:
-    ids = [row["id"] for row in _rows(seeded)]
+def test_a_removed_row_breaks_the_link_of_the_next(row_audited: Any, db_path: Path) -> None:
+    ids = [row["id"] for row in _rows(row_audited)]
     _tamper(db_path, f"DELETE FROM audit WHERE id = {ids[10]}")
-    broken = audit.verify_chain(seeded)
+    broken = audit.verify_chain(row_audited)
     assert broken.broken_at == ids[11]
     assert "link to the previous row" in broken.problem
 
 
 def test_a_rewritten_hash_still_breaks_the_chain_at_the_next_row(
-    seeded: Any, db_path: Path
+    row_audited: Any, db_path: Path
 ) -> None:
     """Re-hashing an edited row is not enough: the next row's link no longer matches."""
-    row = _rows(seeded)[5]
+    row = _rows(row_audited)[5]
     values = [row[c] for c in audit.AUDIT_COLUMNS]
     values[audit.AUDIT_COLUMNS.index("actor")] = "mallory"
     forged = audit.audit_hash(*values)
     _tamper(
         db_path, f"UPDATE audit SET actor = 'mallory', hash = '{forged}' WHERE id = {row['id']}"
     )
-    assert audit.verify_chain(seeded).broken_at == _rows(seeded)[6]["id"]
+    assert audit.verify_chain(row_audited).broken_at == _rows(row_audited)[6]["id"]
 
 
 def _tamper(db_path: Path, statement: str) -> None:
@@ -212,9 +228,9 @@ def test_two_connections_keep_one_linear_chain(seeded: Any, db_path: Path, staff
     assert audit.verify_chain(seeded).ok
 
 
-def test_the_chart_ids_and_audit_row_ids_agree(seeded: Any) -> None:
-    chart = load_chart(seeded, MRN)
+def test_the_chart_ids_and_audit_row_ids_agree(row_audited: Any) -> None:
+    chart = load_chart(row_audited, MRN)
     infusion_id = chart.id_of("infusions", 0)
-    rows = _rows(seeded, "table_name = 'infusion' AND row_id = ?", [infusion_id])
+    rows = _rows(row_audited, "table_name = 'infusion' AND row_id = ?", [infusion_id])
     assert rows[0]["action"] == "create"
     assert json.loads(rows[0]["after_json"])["date"] == chart.case.infusions[0].date.isoformat()

@@ -177,3 +177,26 @@ def test_the_v3_fixture_opens_and_finds_old_and_new_names(tmp_path: Path) -> Non
         assert _exports(db)["AS-0001"] == _fixture_cases()["AS-0001"]
     finally:
         db.close()
+
+
+def test_the_v4_fixture_opens_with_its_bulk_import_and_stored_overview(tmp_path: Path) -> None:
+    """Frozen: made by tests/fixtures/make_schema_v4_fixture.py with the schema-v4 app."""
+    from clinic_gui.store import audit
+    from clinic_gui.store.overview import current_overview
+
+    target = tmp_path / "clinic.sqlite"
+    shutil.copyfile(FIXTURES / "schema-v4.sqlite", target)
+    db = open_database(target)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        assert audit.verify_chain(db).ok
+        (after,) = db.execute(
+            "SELECT after_json FROM audit WHERE action = 'import' AND detail LIKE '%CD-0400'"
+        ).fetchone()
+        first, last = json.loads(after)["created"]["diary"]
+        assert last - first + 1 == len(read_case(db, "CD-0400").diary)
+        assert db.execute("SELECT count(*) FROM patient_overview").fetchone() == (5,)
+    finally:
+        db.close()
+    overview = current_overview(target, dt.date(2026, 11, 22), workers=1)
+    assert set(overview.flags) == {"AS-0001", "CD-0101", "CD-0400", "PSA-0300", "RA-7001"}

@@ -16,7 +16,7 @@ import pytest
 
 from clinic_gui.domain.worklist import build_overview
 from clinic_gui.store.clinic import (
-    clinic_overview,
+    assess_clinic,
     iter_cases,
     iter_recent_cases,
     lab_lookback_days,
@@ -101,15 +101,18 @@ def test_patients_read_whole_give_the_same_overview(demo_db: Any) -> None:
 def test_two_processes_give_the_same_overview(demo_db: Any, demo_path: Path) -> None:
     as_of = DATES[2]
     whole = build_overview(iter_cases(demo_db), as_of, reviewed_results(demo_db))
-    assert clinic_overview(demo_path, as_of, workers=2) == whole
-    assert clinic_overview(demo_path, as_of, workers=1) == whole
+    assert assess_clinic(demo_path, as_of, workers=2) == whole
+    assert assess_clinic(demo_path, as_of, workers=1) == whole
 
 
-def test_id_range_reads_only_those_patients(demo_db: Any) -> None:
+def test_ids_read_only_those_patients(demo_db: Any) -> None:
     ids = [row[0] for row in demo_db.execute("SELECT id FROM patient ORDER BY id")]
-    middle = ids[len(ids) // 2]
-    low = [c.patient.mrn for c in iter_recent_cases(demo_db, DEMO_AS_OF, id_range=(0, middle))]
-    high = [c.patient.mrn for c in iter_recent_cases(demo_db, DEMO_AS_OF, id_range=(middle, 10**9))]
+    low_ids, high_ids = ids[: len(ids) // 2], ids[len(ids) // 2 :]
+    low = [c.patient.mrn for c in iter_recent_cases(demo_db, DEMO_AS_OF, ids=low_ids)]
+    high = [c.patient.mrn for c in iter_recent_cases(demo_db, DEMO_AS_OF, ids=high_ids)]
     every = [c.patient.mrn for c in iter_recent_cases(demo_db, DEMO_AS_OF)]
-    assert len(low) == len(ids) // 2
+    assert len(low) == len(low_ids)
     assert sorted(low + high) == sorted(every) == every
+    assert reviewed_results(demo_db, low_ids).keys() | reviewed_results(
+        demo_db, high_ids
+    ).keys() == (reviewed_results(demo_db).keys())

@@ -10,6 +10,10 @@ Limits, stated plainly: a chain shows tampering only up to its last row; cutting
 the end is caught by comparing the head with a backup (``chain_head`` is printed with
 every backup), and someone with write access to the file could rebuild the whole chain.
 The trail is evidence for review, not a lock.
+
+Bulk imports (schema v4): rows created inside ``bulk_created`` write no ``create`` row each;
+one ``import`` event names them instead, by table and id range (``after_json``), next to the
+human-readable ``detail``. Their later changes and voids are audited row by row.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ import hashlib
 import json
 import socket
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +48,11 @@ AUDIT_COLUMNS = (
 
 _WORKSTATION = socket.gethostname() or "unknown"
 
+# The tables whose created rows ``bulk_created`` audits by id range (the v4 trigger list).
+BULK_TABLES = ("patient", "weight", "regimen", "infusion", "vital_sign", "diary", "lab")
+# The connection inside ``bulk_created`` in this thread (or context), if any.
+_BULK_CONNECTION: ContextVar[sqlite3.Connection | None] = ContextVar("bulk", default=None)
+
 
 def audit_hash(*values: Any) -> str:
     """SHA-256 of the values (in ``AUDIT_COLUMNS`` order) as one canonical JSON array."""
@@ -52,6 +64,43 @@ def register_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions the audit triggers call; every connection of the app has them."""
     conn.create_function("clinic_audit_hash", len(AUDIT_COLUMNS), audit_hash, deterministic=True)
     conn.create_function("clinic_workstation", 0, lambda: _WORKSTATION)
+    # Not deterministic: its value depends on whether this connection is in a bulk import.
+    conn.create_function("clinic_row_audit", 0, lambda: int(_BULK_CONNECTION.get() is not conn))
+
+
+@dataclass
+class BulkEvent:
+    """The ``import`` event ``bulk_created`` writes; set ``patient_id`` once it is known."""
+
+    patient_id: int | None = None
+
+
+@contextmanager
+def bulk_created(db: Database, actor: User | str, detail: str) -> Iterator[BulkEvent]:
+    """Rows created inside are audited by one ``import`` event, not one row each.
+
+    The caller holds the write transaction (``BEGIN IMMEDIATE``), so no other connection
+    inserts meanwhile and each table's new ids run from its previous largest id + 1 up: the
+    event's ``after_json`` names, per table, the first and last id created (``created``).
+    The event is written only when the block ends without an error.
+    """
+    before = {table: _largest_id(db, table) for table in BULK_TABLES}
+    event = BulkEvent()
+    token = _BULK_CONNECTION.set(db.conn)
+    try:
+        yield event
+    finally:
+        _BULK_CONNECTION.reset(token)
+    created = {}
+    for table in BULK_TABLES:
+        last = _largest_id(db, table)
+        if last > before[table]:
+            created[table] = [before[table] + 1, last]
+    log_event(db, actor, "import", detail, patient_id=event.patient_id, after={"created": created})
+
+
+def _largest_id(db: Database, table: str) -> int:
+    return int(db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
 
 
 def log_event(
@@ -63,22 +112,26 @@ def log_event(
     table: str | None = None,
     row_id: int | None = None,
     patient_id: int | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event row (the caller's transaction, or its own)."""
+    """Append one event row (the caller's transaction, or its own); ``after``: facts about
+    the event for programs (kept as JSON in ``after_json``)."""
     who = actor.username if isinstance(actor, User) else actor
+    after_json = None if after is None else json.dumps(after, separators=(",", ":"))
     db.execute(
         """
         INSERT INTO audit (at, actor, workstation, action, table_name, row_id, patient_id,
                            before_json, after_json, detail, prev_hash, hash)
-        SELECT a.at, a.actor, a.ws, a.action, a.tbl, a.row_id, a.patient, NULL, NULL, a.detail,
-               a.prev, clinic_audit_hash(a.prev, a.at, a.actor, a.ws, a.action, a.tbl,
-                                         a.row_id, a.patient, NULL, NULL, a.detail)
+        SELECT a.at, a.actor, a.ws, a.action, a.tbl, a.row_id, a.patient, NULL, a.after,
+               a.detail, a.prev,
+               clinic_audit_hash(a.prev, a.at, a.actor, a.ws, a.action, a.tbl, a.row_id,
+                                 a.patient, NULL, a.after, a.detail)
         FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS at, ? AS actor,
                      clinic_workstation() AS ws, ? AS action, ? AS tbl, ? AS row_id,
-                     ? AS patient, ? AS detail,
+                     ? AS patient, ? AS after, ? AS detail,
                      coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '') AS prev) AS a
         """,
-        [who, action, table, row_id, patient_id, detail],
+        [who, action, table, row_id, patient_id, after_json, detail],
     )
 
 
@@ -201,14 +254,13 @@ def entries(
     out = []
     for row in db.execute(sql, params).fetchall():
         id_, at, who, ws, action_, table_, row_id, pid, mrn, before, after, detail = row
-        out.append(
-            AuditEntry(
-                id_, at, who, ws, action_, table_, row_id, pid, mrn, _changes(before, after), detail
-            )
-        )
+        # An event's after_json holds facts for programs, not a row's values: no changes.
+        changes = _changes(before, after) if action_ in ROW_ACTIONS else ()
+        out.append(AuditEntry(id_, at, who, ws, action_, table_, row_id, pid, mrn, changes, detail))
     return out
 
 
+ROW_ACTIONS = frozenset({"create", "update", "void", "review"})  # written by the triggers
 _BOOKKEEPING = {"row_version", "updated_at", "updated_by", "created_at", "created_by"}
 
 

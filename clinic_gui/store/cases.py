@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.access import Permission, User
-from clinic_gui.store.audit import log_event
+from clinic_gui.store.audit import bulk_created
 from clinic_gui.store.connection import utc_now, write_transaction
 from clinic_gui.store.rows import columns, from_row, row_values, to_row
 from clinic_gui.store.users import authorize
@@ -78,22 +78,15 @@ def insert_case(db: Database, case: r.Case, *, actor: User, replace: bool = Fals
                 f"patient.mrn: a patient with MRN {case.patient.mrn!r} is already in this "
                 "database (use --replace to supersede their record)"
             )
-        if existing is None:
-            pid = insert_record(db, "patient", case.patient, {}, stamp)
-        else:
-            pid = existing
-            void_patient_rows(db, pid, reason="replaced by case import", actor=stamp["created_by"])
-            update_row(db, "patient", pid, to_row(case.patient), actor.username)
-        insert_rows(db, [(pid, case)], stamp)
-        log_event(
-            db,
-            actor,
-            "import",
-            f"case file for {case.patient.mrn}" + (" (replacing the record)" if replace else ""),
-            table="patient",
-            row_id=pid,
-            patient_id=pid,
-        )
+        what = f"case file for {case.patient.mrn}" + (" (replacing the record)" if replace else "")
+        if existing is not None:
+            void_patient_rows(db, existing, reason="replaced by case import", actor=actor.username)
+            update_row(db, "patient", existing, to_row(case.patient), actor.username)
+        # One audit event names every row the file created (schema v4), not one row each.
+        with bulk_created(db, actor, what) as event:
+            pid = existing or insert_record(db, "patient", case.patient, {}, stamp)
+            insert_rows(db, [(pid, case)], stamp)
+            event.patient_id = pid
     return pid
 
 

@@ -4,13 +4,13 @@
 queries for all patients at once, only the part of each record the clinic overview
 (``clinic_gui.domain.worklist.build_overview``) depends on on one date; see its docstring
 for the windows and why each is enough. ``clinic_overview`` builds the overview from it, in
-one process or split over several.
+one process or split over several (``assess_clinic``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import json
 import multiprocessing
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -43,12 +43,17 @@ def iter_cases(db: Database) -> Iterator[r.Case]:
         yield read_case(db, mrn)
 
 
-def reviewed_results(db: Database) -> dict[str, frozenset[tuple[dt.date | dt.datetime, str]]]:
-    """Per MRN, the (sampled at, test) of current lab results a physician marked reviewed."""
+def reviewed_results(
+    db: Database, ids: Sequence[int] | None = None
+) -> dict[str, frozenset[tuple[dt.date | dt.datetime, str]]]:
+    """Per MRN, the (sampled at, test) of current lab results a physician marked reviewed
+    (``ids``: of those patients only)."""
     found: dict[str, set[tuple[dt.date | dt.datetime, str]]] = {}
+    among, params = _among(ids, "l.patient_id")
     rows = db.execute(
         "SELECT p.mrn, l.sampled_at, l.test FROM lab l JOIN patient p ON p.id = l.patient_id "
-        "WHERE l.reviewed_at IS NOT NULL AND l.voided_at IS NULL"
+        "WHERE l.reviewed_at IS NOT NULL AND l.voided_at IS NULL" + among,
+        params,
     )
     for mrn, sampled_at, test in rows:
         when = (
@@ -58,6 +63,14 @@ def reviewed_results(db: Database) -> dict[str, frozenset[tuple[dt.date | dt.dat
         )
         found.setdefault(mrn, set()).add((when, test))
     return {mrn: frozenset(keys) for mrn, keys in found.items()}
+
+
+def _among(ids: Sequence[int] | None, column: str) -> tuple[str, list[Any]]:
+    """A WHERE clause part keeping ``column`` to ``ids`` (none: every patient), and its
+    parameter: the ids as one JSON array, so any number of them is one parameter."""
+    if ids is None:
+        return "", []
+    return f" AND {column} IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))]
 
 
 def lab_lookback_days() -> int:
@@ -94,13 +107,13 @@ def iter_recent_cases(
     db: Database,
     as_of: dt.date,
     *,
-    id_range: tuple[int, int] | None = None,
+    ids: Sequence[int] | None = None,
     counts: Counter[str] | None = None,
 ) -> Iterator[r.Case]:
     """Each current patient's record cut to what ``build_overview(..., as_of)`` uses.
 
-    Read in one query per table for all patients (``id_range``: only patient ids ``lo <=
-    id < hi``), in MRN order:
+    Read in one query per table for all patients (``ids``: only those patients), in MRN
+    order:
 
     - every regimen and weight (few; the regimen in effect and the latest weight);
     - infusions and diary entries on or after the patient's ``infusion_dates_needed()``-th
@@ -121,7 +134,7 @@ def iter_recent_cases(
     counts = counts if counts is not None else Counter()
     day = as_of.isoformat()
     lab_since = (as_of - dt.timedelta(days=lab_lookback_days())).isoformat()
-    in_range, params = ("", []) if id_range is None else (" AND {p} >= ? AND {p} < ?", [*id_range])
+    in_range, params = _among(ids, "{p}")
 
     patients = select_rows(
         db,
@@ -207,35 +220,42 @@ def _diary_flag_settled(case: r.Case, as_of: dt.date, s: WearingOffSettings) -> 
     )
 
 
-def clinic_overview(path: Path | str, as_of: dt.date, *, workers: int = 1) -> ClinicOverview:
-    """The clinic overview on ``as_of`` from the windowed read (``iter_recent_cases``).
+def assess_clinic(
+    path: Path | str, as_of: dt.date, *, ids: Sequence[int] | None = None, workers: int = 1
+) -> ClinicOverview:
+    """The clinic overview on ``as_of``, worked out from the windowed read
+    (``iter_recent_cases``) of every patient, or of ``ids`` only.
 
-    With ``workers`` > 1 the patients are split into that many ranges of ids, each read and
+    With ``workers`` > 1 the patients are split into that many groups, each read and
     assessed in its own process with its own read-only connection, and the parts merged
-    (``merge_overviews``: the same overview as built at once). Worth it only on a large
-    clinic: starting a process costs more than assessing a small one.
+    (``merge_overviews``: the same overview as built at once). Worth it only for many
+    patients: starting a process costs about as much as assessing a few hundred.
     """
     if workers <= 1:
-        return _overview_part(str(path), as_of, None)
-    db = open_database(path, create=False, read_only=True, health_check=False)
-    try:
-        ids = [row[0] for row in db.execute("SELECT id FROM patient ORDER BY id")]
-    finally:
-        db.close()
-    if len(ids) < workers:
-        return _overview_part(str(path), as_of, None)
-    bounds = [ids[len(ids) * k // workers] for k in range(workers)] + [ids[-1] + 1]
-    ranges = list(itertools.pairwise(bounds))
+        return _overview_part(str(path), as_of, ids)
+    if ids is None:
+        db = open_database(path, create=False, read_only=True, health_check=False)
+        try:
+            ids = [row[0] for row in db.execute("SELECT id FROM patient ORDER BY id")]
+        finally:
+            db.close()
+    ordered = sorted(ids)
+    if len(ordered) < workers:
+        return _overview_part(str(path), as_of, ordered)
+    groups = [
+        ordered[len(ordered) * k // workers : len(ordered) * (k + 1) // workers]
+        for k in range(workers)
+    ]
     context = multiprocessing.get_context("spawn")  # safe from a GUI thread
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = list(pool.map(_overview_part, [str(path)] * workers, [as_of] * workers, ranges))
+        parts = list(pool.map(_overview_part, [str(path)] * workers, [as_of] * workers, groups))
     return merge_overviews(as_of, parts)
 
 
-def _overview_part(path: str, as_of: dt.date, id_range: tuple[int, int] | None) -> ClinicOverview:
+def _overview_part(path: str, as_of: dt.date, ids: Sequence[int] | None) -> ClinicOverview:
     db = open_database(path, create=False, read_only=True, health_check=False)
     try:
-        reviewed = reviewed_results(db)
-        return build_overview(iter_recent_cases(db, as_of, id_range=id_range), as_of, reviewed)
+        reviewed = reviewed_results(db, ids)
+        return build_overview(iter_recent_cases(db, as_of, ids=ids), as_of, reviewed)
     finally:
         db.close()

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.demo import generate_clinic
+from clinic_gui.store.audit import bulk_created
 from clinic_gui.store.cases import insert_rows
 from clinic_gui.store.connection import DatabaseRefused, open_database, utc_now, write_transaction
 from clinic_gui.store.rows import to_row
@@ -38,7 +39,8 @@ def write_demo_clinic(
     as_of = as_of or dt.date.today()
     db = open_database(path)
     try:
-        counts = _write(db, Path(path), generate_clinic(patients, seed, as_of))
+        what = f"the demo clinic: {patients} synthetic patients (seed {seed}, as of {as_of})"
+        counts = _write(db, Path(path), generate_clinic(patients, seed, as_of), what)
     finally:
         db.close()
     seconds = time.perf_counter() - started
@@ -52,7 +54,7 @@ def write_demo_clinic(
     )
 
 
-def _write(db: Database, path: Path, cases: Iterable[r.Case]) -> Counter[str]:
+def _write(db: Database, path: Path, cases: Iterable[r.Case], what: str) -> Counter[str]:
     stamp = {"created_at": utc_now(), "created_by": DEMO_ACTOR}
     counts: Counter[str] = Counter()
     with write_transaction(db):
@@ -69,24 +71,31 @@ def _write(db: Database, path: Path, cases: Iterable[r.Case]) -> Counter[str]:
                 "new database. Choose a new file with --db."
             )
         add_demo_user(db)
-        next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM patient").fetchone()[0]) + 1
-        for batch in _batches(cases, PATIENT_BATCH):
-            ids = range(next_id, next_id + len(batch))
-            next_id += len(batch)
-            db.table("patient").insert_all(
-                (
-                    {"id": pid, **to_row(case.patient), **stamp}
-                    for pid, case in zip(ids, batch, strict=True)
-                ),
-                batch_size=PATIENT_BATCH,
-            )
-            insert_rows(db, zip(ids, batch, strict=True), stamp, batch=ROW_BATCH)
-            counts["patients"] += len(batch)
-            for case in batch:
-                for name in ("weights", "regimens", "infusions", "diary", "labs"):
-                    counts[name] += len(getattr(case, name))
-                counts["vital_signs"] += sum(len(i.vitals) for i in case.infusions)
+        with bulk_created(db, DEMO_ACTOR, what):  # one audit event names every row
+            _write_cases(db, cases, stamp, counts)
     return counts
+
+
+def _write_cases(
+    db: Database, cases: Iterable[r.Case], stamp: dict[str, str], counts: Counter[str]
+) -> None:
+    next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM patient").fetchone()[0]) + 1
+    for batch in _batches(cases, PATIENT_BATCH):
+        ids = range(next_id, next_id + len(batch))
+        next_id += len(batch)
+        db.table("patient").insert_all(
+            (
+                {"id": pid, **to_row(case.patient), **stamp}
+                for pid, case in zip(ids, batch, strict=True)
+            ),
+            batch_size=PATIENT_BATCH,
+        )
+        insert_rows(db, zip(ids, batch, strict=True), stamp, batch=ROW_BATCH)
+        counts["patients"] += len(batch)
+        for case in batch:
+            for name in ("weights", "regimens", "infusions", "diary", "labs"):
+                counts[name] += len(getattr(case, name))
+            counts["vital_signs"] += sum(len(i.vitals) for i in case.infusions)
 
 
 def _batches(cases: Iterable[r.Case], size: int) -> Iterator[list[r.Case]]:

@@ -1,7 +1,8 @@
 """The clinic worklist tab: due and overdue infusions, wearing off without a trough, results.
 
-The whole clinic is assessed in the background (its own database connection); the view
-keeps the last list until the new one arrives. Enter or a double-click opens the chart.
+The overview comes from the stored rows of ``store.overview``, with the patients whose record
+changed since (or every patient, on a new day) assessed again, all in the background on its
+own database connection; the view keeps the last list until the new one arrives. Enter or a double-click opens the chart.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem, build_overview
-from clinic_gui.store.clinic import iter_recent_cases, reviewed_results
-from clinic_gui.store.connection import open_database
+from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem
+from clinic_gui.store.overview import current_overview
 from clinic_gui.ui.background import BackgroundTask
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
 
@@ -110,13 +110,8 @@ class WorklistView(QWidget):
         path, today = self.db_path, self.today
 
         def work() -> ClinicOverview:
-            # The window's own opening already ran quick_check on this file.
-            db = open_database(path, create=False, health_check=False)
-            try:
-                # Only the part of each record the overview depends on, a few queries in all.
-                return build_overview(iter_recent_cases(db, today), today, reviewed_results(db))
-            finally:
-                db.close()
+            # Stored rows, and only the patients whose record changed assessed again.
+            return current_overview(path, today)
 
         self.task = BackgroundTask(work, self)
         self.task.done.connect(self._show)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from clinic_gui.store.migrations import v1_initial, v2_safety, v3_search
+from clinic_gui.store.migrations import v1_initial, v2_safety, v3_search, v4_scale
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ LADDER: tuple[Step, ...] = (
     Step(1, "the clinical record", lambda db: v1_initial.STATEMENTS),
     Step(2, "users, audit trail, row versions, review and sign-off", v2_safety.statements),
     Step(3, "indexes for the patient list and search-as-you-type", v3_search.statements),
+    Step(4, "bulk imports audited as one event; the stored clinic overview", v4_scale.statements),
 )
 
 SCHEMA_VERSION = LADDER[-1].version

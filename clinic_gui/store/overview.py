@@ -1,0 +1,171 @@
+"""The clinic overview from stored rows: only patients whose record changed are assessed.
+
+Assessing every patient of a 50,000-patient clinic takes minutes of CPU; the overview of
+one patient changes only when their record changes, the day changes or the engine
+(``engine_stamp``: the app's version, its rules in ``resources/`` and its clinical code)
+changes. So ``patient_overview`` (schema v4) keeps each patient's flags and worklist entries
+as worked out for one date by one engine, and ``current_overview`` assesses only the
+patients without a current row:
+
+1. read every current patient's stored row (one query);
+2. *claim* the stale ones: their rows are written with ``data`` NULL, for today and this
+   engine, and committed;
+3. assess them from a read of their records (``clinic.assess_clinic``; in several
+   processes when there are many) and store each result only where the claim still stands.
+
+Why the claim: the triggers of schema v4 delete a patient's row in the transaction of any
+change to their record. A save between the read of step 3 and its store deletes the claim,
+so the result worked out from the older record is not stored, and the patient is assessed
+again next time. A stored row therefore never describes an older record than the one in the
+database. On a read-only database nothing is claimed or stored; stale patients are assessed
+every time.
+
+The stored rows are derived data, not the record: they are not audited, and a row may be
+replaced or deleted at any time (it is worked out again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+import clinic_gui
+from clinic_gui.domain.worklist import ClinicOverview, PatientFlags, WorklistItem, merge_overviews
+from clinic_gui.resources import resources_dir
+from clinic_gui.store.clinic import assess_clinic
+from clinic_gui.store.connection import (
+    WriteFailed,
+    is_read_only,
+    open_database,
+    write_transaction,
+)
+
+# Stale patients from which the assessment is split over two processes: below, starting
+# them costs more than it saves.
+PARALLEL_FROM = 2_000
+FORMAT = 1  # of the stored ``data``; a change makes every stored row stale
+
+
+@cache
+def engine_stamp() -> str:
+    """What the overview is worked out by: the app's version, every file of its rules under
+    ``resources/`` and, where the sources ship, its clinical code (a frozen app has only
+    bytecode; its version changes with every release)."""
+    digest = hashlib.sha256(f"{clinic_gui.__version__}/{FORMAT}".encode())
+    domain = Path(__file__).resolve().parent.parent / "domain"
+    files = sorted(resources_dir().rglob("*.json")) + sorted(domain.glob("*.py"))
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class StoredOverview:
+    """The stored part of the overview, and the patients it lacks."""
+
+    overview: ClinicOverview  # the patients whose row is current
+    stale: tuple[int, ...]  # patient ids without a current row
+
+
+def stored_overview(db: Database, as_of: dt.date) -> StoredOverview:
+    """Every current patient's stored overview for ``as_of`` by this engine, or their id."""
+    items: list[WorklistItem] = []
+    flags: dict[str, PatientFlags] = {}
+    stale: list[int] = []
+    rows = db.execute(
+        "SELECT p.id, p.mrn, p.name, p.indication, o.as_of, o.engine, o.data "
+        "FROM patient p LEFT JOIN patient_overview o ON o.patient_id = p.id "
+        "WHERE p.voided_at IS NULL",
+    )
+    day, engine = as_of.isoformat(), engine_stamp()
+    for pid, mrn, name, indication, stored_day, stored_engine, data in rows:
+        if data is None or stored_day != day or stored_engine != engine:
+            stale.append(pid)
+            continue
+        patient_flags, patient_items = json.loads(data)
+        flags[mrn] = PatientFlags(*patient_flags)
+        items += (
+            WorklistItem(category, mrn, name, indication, _date(when), detail)
+            for category, when, detail in patient_items
+        )
+    return StoredOverview(
+        merge_overviews(as_of, [ClinicOverview(as_of, tuple(items), flags)]), tuple(stale)
+    )
+
+
+def current_overview(path: Path | str, as_of: dt.date, *, workers: int = 2) -> ClinicOverview:
+    """The whole clinic's overview on ``as_of``: stored rows, and the stale patients assessed
+    (in up to ``workers`` processes when there are many) and stored."""
+    db = open_database(path, create=False, health_check=False)
+    try:
+        stored = stored_overview(db, as_of)
+        if not stored.stale:
+            return stored.overview
+        storing = not is_read_only(db) and _claimed(db, stored.stale, as_of)
+        parallel = workers if len(stored.stale) >= PARALLEL_FROM else 1
+        fresh = assess_clinic(path, as_of, ids=stored.stale, workers=parallel)
+        if storing:
+            with contextlib.suppress(WriteFailed):  # kept for next time only; shown anyway
+                store(db, fresh)
+        return merge_overviews(as_of, [stored.overview, fresh])
+    finally:
+        db.close()
+
+
+def _claimed(db: Database, ids: Sequence[int], as_of: dt.date) -> bool:
+    """Claim the patients' rows; False when the database cannot take the write now (the
+    overview is then worked out without being stored: it is derived data)."""
+    try:
+        with write_transaction(db):
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO patient_overview (patient_id, as_of, engine, data) "
+                "VALUES (?, ?, ?, NULL)",
+                [(pid, as_of.isoformat(), engine_stamp()) for pid in ids],
+            )
+    except WriteFailed:
+        return False
+    return True
+
+
+def store(db: Database, overview: ClinicOverview) -> int:
+    """Store each patient's part of ``overview`` where their claim still stands; returns how
+    many rows were stored."""
+    by_mrn: dict[str, list[list[Any]]] = {mrn: [] for mrn in overview.flags}
+    for item in overview.items:
+        by_mrn[item.mrn].append([item.category, _iso(item.day), item.detail])
+    ids = dict(
+        db.execute(
+            "SELECT mrn, id FROM patient WHERE mrn IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(overview.flags))],
+        ).fetchall()
+    )
+    day, engine = overview.as_of.isoformat(), engine_stamp()
+    rows = [
+        (json.dumps([astuple(flags), by_mrn[mrn]]), ids[mrn], day, engine)
+        for mrn, flags in overview.flags.items()
+    ]
+    with write_transaction(db):
+        before = db.conn.total_changes
+        db.conn.executemany(
+            "UPDATE patient_overview SET data = ? "
+            "WHERE patient_id = ? AND data IS NULL AND as_of = ? AND engine = ?",
+            rows,
+        )
+        return db.conn.total_changes - before
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _date(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
