@@ -40,12 +40,11 @@ dist-linux: bundle
 	$(BIN)/python packaging/linux/make_archive.py
 	bash packaging/linux/test_archive.sh dist/clinic-gui-*.tar.gz
 
-## Benchmarks (never part of `make test`): figures are written to docs/.
+## Benchmarks (never part of `make test`): builds (once, kept in benchmarks/.cache) the
+## 50,000-patient demo clinic, runs every benchmark on it and writes docs/benchmarks.md plus
+## one page per benchmark. The first run takes the better part of an hour; later runs less.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/chart_open.py
-	$(BIN)/python benchmarks/search.py
-	$(BIN)/python benchmarks/worklist.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/suite.py
 
 ## Crash safety and concurrent writers, the full experiment (minutes; never part of
 ## `make test`): 200 kills mid-save, 2 x 500 concurrent saves; figures into docs/reliability.md.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +27,7 @@ from clinic_gui.store.connection import open_database
 from clinic_gui.store.users import create_user
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
-from measure import machine, row, timed, write_doc
+from measure import headline, machine, row, timed, write_doc
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -60,6 +61,13 @@ def run(patients: int, repeat: int) -> str:
     domain = timed(lambda: assess(case, AS_OF, proposals=["7 mg/kg q6w"]), repeat)
     result = assess(case, AS_OF)
     to_json = timed(lambda: assessment_json(result), repeat)
+    headline(
+        f"Assessment of one patient ({years:.1f}-year history), per call",
+        f"{statistics.median(domain):.1f} ms median (`assess`, one dose proposal)",
+        "(no target)",
+        None,
+        "benchmarks-engine.md",
+    )
     lines = [
         "## One patient's assessment",
         "",

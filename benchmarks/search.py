@@ -44,7 +44,7 @@ from clinic_gui.store.users import create_user, list_users
 from clinic_gui.ui.main_window import LIST_LIMIT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
-from measure import cells, machine, timed, write_doc
+from measure import cells, headline, machine, timed, write_doc
 
 AS_OF = dt.date(2026, 11, 1)
 LIMIT = LIST_LIMIT  # what the window asks for
@@ -229,6 +229,7 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
     try:
         rows = []
         plans = []
+        medians: list[float] = []
         for label, text, indication in KEYSTROKES:
 
             def search(
@@ -239,7 +240,8 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
             found = len(search())
             times = timed(search, repeat)
             small = statistics.median(timed(lambda: search(limit=SMALL_LIMIT), repeat))
-            met = "yes" if statistics.median(times) <= TARGET_MS else "**no**"
+            medians.append(statistics.median(times))
+            met = "yes" if medians[-1] <= TARGET_MS else "**no**"
             shown = f"`{text}`" if text else "(empty)"
             rows.append(f"| {label} | {shown} | {found} | {cells(times)} | {met} | {small:.2f} |")
             plans.append(f"**{label}** ({shown}{', ' + indication if indication else ''}):")
@@ -255,6 +257,13 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
     finally:
         db.close()
     met_count = sum("| yes |" in row for row in rows)
+    headline(
+        f"Search as you type, {patients:,} patients (median per keystroke)",
+        f"{met_count} of {len(rows)} cases ≤ {TARGET_MS:g} ms; slowest {max(medians):.1f} ms",
+        f"≤ {TARGET_MS:g} ms per keystroke",
+        met_count == len(rows),
+        "benchmarks-search.md",
+    )
     window_met = sum(statistics.median(times) <= TARGET_MS for _t, times, _n in window)
     made = (
         f"built in {built:.0f} s ({patients / built:.0f} patients/s, audit rows included)"
@@ -328,9 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "clinic-gui-bench"
-    )
+    parser.add_argument("--cache", type=Path, default=Path(__file__).resolve().parent / ".cache")
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks-search.md"))
     args = parser.parse_args(argv)
     text = run(args.patients, args.repeat, args.cache, args.seed)

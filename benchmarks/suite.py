@@ -1,0 +1,134 @@
+"""`make bench`: every benchmark on the 50,000-patient clinic, and docs/benchmarks.md.
+
+    .venv/bin/python benchmarks/suite.py [--only NAME ...] [--out docs/benchmarks.md]
+
+Builds (or reuses) the large demo clinic of ``big_clinic.py``, then runs each benchmark in
+a process of its own (so one's memory and imports never colour another's), each writing its
+own page under docs/ and reporting its headline figures (``measure.headline``). Writes
+``docs/benchmarks.md``: every headline figure with its target and whether it is met, how the
+clinic was built, and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from big_clinic import AS_OF, big_clinic, build_figures
+from measure import HEADLINES_ENV, headline, machine
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def _benchmarks(clinic: Path, pages: Path) -> dict[str, list[str]]:
+    """Name -> the script and its arguments, in the order they run."""
+    on_clinic = ["--db", str(clinic)]
+    runs = {
+        "engine": (["engine.py"], "benchmarks-engine.md"),
+        "chart_open": (["chart_open.py", *on_clinic], "benchmarks-chart.md"),
+        "search": (["search.py"], "benchmarks-search.md"),
+        "worklist": (["worklist.py", *on_clinic], "benchmarks-worklist.md"),
+        "startup": (["startup.py", *on_clinic], "benchmarks-startup.md"),
+        "import_cases": (["import_cases.py"], "benchmarks-import.md"),
+    }
+    return {name: [*command, "--out", str(pages / page)] for name, (command, page) in runs.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="run only these benchmarks")
+    parser.add_argument("--clinic", type=Path, help="instead of the 50,000-patient clinic")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--pages", type=Path, default=ROOT / "docs", help="each one's page")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        headlines = Path(scratch) / "headlines.jsonl"
+        env = {**os.environ, HEADLINES_ENV: str(headlines)}
+        os.environ[HEADLINES_ENV] = str(headlines)
+        clinic = args.clinic or big_clinic()
+        _report_build(clinic)
+        failed = []
+        for name, command in _benchmarks(clinic, args.pages).items():
+            if args.only and name not in args.only:
+                continue
+            print(f"== {name}", flush=True)
+            done = subprocess.run([sys.executable, str(HERE / command[0]), *command[1:]], env=env)
+            if done.returncode != 0:
+                failed.append(name)
+        entries = [json.loads(line) for line in headlines.read_text().splitlines()]
+    minutes = (time.perf_counter() - started) / 60
+    _write(args.out, entries, clinic, failed, minutes)
+    print(args.out.read_text(encoding="utf-8"))
+    return 1 if failed else 0
+
+
+def _report_build(clinic: Path) -> None:
+    try:
+        build = build_figures(clinic)
+    except FileNotFoundError:  # a clinic given with --clinic
+        return
+    summary = build["summary"]
+    rates = summary[summary.rindex("(") + 1 : summary.rindex(")")]
+    headline(
+        "Demo clinic generation (50,000 patients, one transaction)",
+        f"{build['seconds'] / 60:.1f} min ({rates}); file {build['bytes'] / 1e9:.2f} GB",
+        "records per second (no target)",
+        None,
+        "benchmarks-import.md",
+    )
+
+
+def _write(out: Path, entries: list[dict], clinic: Path, failed: list[str], minutes: float) -> None:
+    def met(value: bool | None) -> str:
+        return "—" if value is None else ("**met**" if value else "**not met**")
+
+    rows = [
+        f"| {e['figure']} | {e['measured']} | {e['target']} | {met(e['met'])} | "
+        f"[{e['page']}]({e['page']}) |"
+        for e in entries
+    ]
+    try:
+        clinic_line = build_figures(clinic)["summary"].split(": ", 1)[1]
+    except FileNotFoundError:
+        clinic_line = f"{clinic.name} (given with --clinic)"
+    not_met = [e["figure"] for e in entries if e["met"] is False]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `benchmarks/suite.py` (`make bench`); figures from one run on one machine. "
+        "Each line links to the page with the method, the spread of the repeated runs and "
+        "the query plans.",
+        "",
+        f"Machine: {machine()}. Run on {dt.date.today().isoformat()}, {minutes:.0f} min in all.",
+        "",
+        f"Clinic: the demo clinic as of {AS_OF}: {clinic_line.rsplit(' in ', 1)[0]}.",
+        "",
+        "| what | measured | target | | details |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    if failed:
+        lines += [f"Benchmarks that failed to run: {', '.join(failed)}.", ""]
+    if not_met:
+        lines += [
+            "Targets not met: " + "; ".join(not_met) + ". Each page says why and what "
+            "design change would meet it.",
+            "",
+        ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
