@@ -1,9 +1,10 @@
 """The one entry point: ``clinic-gui`` opens the window; subcommands work without one.
 
 Exit codes: 0 done; 1 the input was refused (nothing was written; for ``restore``, a file
-that is not a sound clinic_gui backup); 2 bad command line; 3 the database could not be
-opened (not ours, newer schema, unreadable, damaged) or a backup of it failed its check;
-4 sign-in or permission refused; 5 the audit trail did not verify.
+that is not a sound clinic_gui backup; for ``import-case`` of several files, at least one
+file was refused and the others were imported); 2 bad command line; 3 the database could
+not be opened (not ours, newer schema, unreadable, damaged) or a backup of it failed its
+check; 4 sign-in or permission refused; 5 the audit trail did not verify.
 
 Commands that change the record or take data out of it act as a signed-in user:
 ``--user NAME``, with the password asked for on the terminal or read from the
@@ -17,6 +18,8 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,10 +32,12 @@ if TYPE_CHECKING:
     from clinic_gui.store.connection import ClinicDatabase
 
 EXIT_REFUSED = 1
+EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_ACCESS = 4
 EXIT_AUDIT = 5
 PASSWORD_VARIABLE = "CLINIC_GUI_PASSWORD"
+RECORD_LISTS = ("weights", "regimens", "infusions", "diary", "labs")  # of a case file
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,8 +86,25 @@ def _parser() -> argparse.ArgumentParser:
             )
         return p
 
-    p = command("import-case", "import one patient's clinic-case/1 JSON file", acts=True)
-    p.add_argument("file", type=Path, help="the case file ('-' reads standard input)")
+    p = command(
+        "import-case",
+        "import patients' clinic-case/1 JSON files, one patient per file",
+        acts=True,
+    )
+    p.epilog = (
+        "Each file is checked and written in its own transaction: a refused file (unreadable, "
+        "invalid, or a patient already in the database) is named with its problem and nothing "
+        "of it is written, and the other files still go in. Exit code 0 when every file was "
+        "imported; 1 when any was refused, so that a script can tell an incomplete run (the "
+        "files that were imported stay imported)."
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="a case file ('-' reads standard input, and is then the only FILE)",
+    )
     p.add_argument(
         "--replace",
         action="store_true",
@@ -119,6 +141,30 @@ def _parser() -> argparse.ArgumentParser:
         type=dt.date.fromisoformat,
         default=None,
         help="the demo's 'today' (YYYY-MM-DD, default today); same seed + date = same clinic",
+    )
+    p = command(
+        "overview",
+        "bring the stored clinic overview (worklist and patient-list flags) up to date, as a "
+        "nightly task; writes only derived rows, so needs no --user",
+    )
+    p.epilog = (
+        "Meant for a nightly scheduled task, so that the first worklist of the day opens from "
+        "stored rows instead of assessing every patient: run it the evening before with "
+        "tomorrow's date as --as-of. Prints one line: patients, worklist entries per "
+        "category and the seconds taken."
+    )
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the day to work the overview out for (YYYY-MM-DD, default today)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="processes that assess the patients when many need it (default 2)",
     )
     p = command(
         "screenshot",
@@ -192,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export-case": _export_case,
         "assess": _assess,
         "demo": _demo,
+        "overview": _overview,
         "screenshot": _screenshot,
         "user": _user_command,
         "audit": _audit_command,
@@ -349,35 +396,146 @@ def _restore_command(args: argparse.Namespace) -> int:
 
 
 def _import_case(args: argparse.Namespace) -> int:
-    from clinic_gui.domain.case_file import CaseFileError, load_case_file, read_case_bytes
-    from clinic_gui.store.cases import DuplicatePatient, insert_case
-    from clinic_gui.store.connection import open_database
-
-    source = "standard input" if str(args.file) == "-" else str(args.file)
+    """One file keeps the single-patient messages; several get a line each and a summary."""
+    files: list[Path] = args.files
+    if len(files) > 1 and any(str(f) == "-" for f in files):
+        print(
+            "clinic-gui: import-case: '-' (standard input) can only be given as the one FILE",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    target = _ImportTarget(args)
     try:
-        if str(args.file) == "-":
+        if len(files) == 1:
+            return _import_one(target, files[0])
+        return _import_many(target, files)
+    finally:
+        target.close()
+
+
+class _FileRefused(Exception):
+    """One case file that was not imported; the message names the file and the problem."""
+
+
+class _ImportTarget:
+    """The database the case files go into, opened and signed in to once, when the first file
+    passes its checks: a run whose every file is refused creates no database and asks for no
+    password."""
+
+    def __init__(self, args: argparse.Namespace):
+        self._args = args
+        self._db: ClinicDatabase | None = None
+        self._actor: User | None = None
+
+    def import_file(self, path: Path) -> Case:
+        """Read, check and write one file in its own transaction; ``_FileRefused`` if the file
+        is unreadable, invalid or names a patient already there (nothing of it written)."""
+        from clinic_gui.store.cases import DuplicatePatient, insert_case
+
+        case = _load_case(path)
+        db, actor = self._signed_in()
+        try:
+            insert_case(db, case, replace=self._args.replace, actor=actor)
+        except DuplicatePatient as exc:
+            raise _FileRefused(f"{_source(path)}: {exc}") from None
+        return case
+
+    def _signed_in(self) -> tuple[ClinicDatabase, User]:
+        from clinic_gui.store.connection import open_database
+
+        if self._db is None:
+            self._db = open_database(_database_path(self._args))
+        if self._actor is None:
+            self._actor = _acting_user(self._db, self._args)
+        return self._db, self._actor
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+def _source(path: Path) -> str:
+    return "standard input" if str(path) == "-" else str(path)
+
+
+def _load_case(path: Path) -> Case:
+    """The checked case in one file (or standard input), or ``_FileRefused``."""
+    from clinic_gui.domain.case_file import CaseFileError, load_case_file, read_case_bytes
+
+    source = _source(path)
+    try:
+        if str(path) == "-":
             data = read_case_bytes(sys.stdin.buffer)
         else:
-            with args.file.open("rb") as stream:
+            with path.open("rb") as stream:
                 data = read_case_bytes(stream)
-        case = load_case_file(data, source)
+        return load_case_file(data, source)
     except OSError as exc:
-        return _refuse(f"cannot read {source}: {exc.strerror or exc}")
+        raise _FileRefused(f"cannot read {source}: {exc.strerror or exc}") from None
     except CaseFileError as exc:
-        return _refuse(str(exc))
-    db = open_database(_database_path(args))
+        raise _FileRefused(str(exc)) from None
+
+
+def _import_one(target: _ImportTarget, path: Path) -> int:
     try:
-        insert_case(db, case, replace=args.replace, actor=_acting_user(db, args))
-    except DuplicatePatient as exc:
-        return _refuse(f"{source}: {exc}")
-    finally:
-        db.close()
-    counts = ", ".join(
-        f"{len(getattr(case, name))} {name}"
-        for name in ("weights", "regimens", "infusions", "diary", "labs")
-    )
-    print(f"Imported {case.patient.mrn} ({counts}).", file=sys.stderr)
+        case = target.import_file(path)
+    except _FileRefused as exc:
+        return _refuse(str(exc))
+    print(f"Imported {case.patient.mrn} ({_lists_text(_record_counts(case))}).", file=sys.stderr)
     return 0
+
+
+def _import_many(target: _ImportTarget, files: list[Path]) -> int:
+    """Every file in turn, each on its own: a refused file is reported and the rest go on
+    (exit 1 if any was refused, so a script sees the run was incomplete)."""
+    from clinic_gui.store.connection import WriteFailed
+
+    totals: Counter[str] = Counter()
+    imported = 0
+    for path in files:
+        try:
+            case = target.import_file(path)
+        except (_FileRefused, WriteFailed) as exc:
+            problem = str(exc) if isinstance(exc, _FileRefused) else f"{path}: {exc}"
+            print(
+                f"clinic-gui: {_one_line(problem)} Nothing of this file was written.",
+                file=sys.stderr,
+            )
+            continue
+        imported += 1
+        counts = _record_counts(case)
+        totals += counts
+        print(f"Imported {case.patient.mrn} from {path} ({_lists_text(counts)}).", file=sys.stderr)
+    refused = len(files) - imported
+    print(_import_summary(imported, len(files), totals, refused), file=sys.stderr)
+    return EXIT_REFUSED if refused else 0
+
+
+def _record_counts(case: Case) -> Counter[str]:
+    """The case's rows by list, with its infusions' vital signs (rows of their own)."""
+    counts = Counter({name: len(getattr(case, name)) for name in RECORD_LISTS})
+    counts["vital signs"] = sum(len(i.vitals) for i in case.infusions)
+    return counts
+
+
+def _lists_text(counts: Counter[str]) -> str:
+    """ "3 weights, 1 regimens, ...": the five lists of a case file, as a single import says."""
+    return ", ".join(f"{counts[name]} {name}" for name in RECORD_LISTS)
+
+
+def _import_summary(imported: int, files: int, totals: Counter[str], refused: int) -> str:
+    breakdown = ", ".join(f"{totals[name]} {name}" for name in (*RECORD_LISTS, "vital signs"))
+    text = (
+        f"Imported {imported} of {files} files: {imported} patient{'' if imported == 1 else 's'}, "
+        f"{sum(totals.values())} records ({breakdown})"
+    )
+    return text + (f"; {refused} refused (see above)." if refused else ".")
+
+
+def _one_line(message: str) -> str:
+    """A refusal on one line (a case file's problems are listed one per line)."""
+    head, *problems = message.splitlines()
+    return " ".join([head, "; ".join(p.strip() for p in problems)]).strip().rstrip(".") + "."
 
 
 def _read_case(args: argparse.Namespace) -> Case:
@@ -437,6 +595,28 @@ def _demo(args: argparse.Namespace) -> int:
     path = _database_path(args)
     summary = write_demo_clinic(path, patients=args.patients, seed=args.seed, as_of=args.as_of)
     print(summary, file=sys.stderr)
+    return 0
+
+
+def _overview(args: argparse.Namespace) -> int:
+    """Work out and store the overview of every patient whose stored row is not current, so
+    the next worklist for ``--as-of`` opens from stored rows."""
+    from clinic_gui.domain.worklist import CATEGORIES
+    from clinic_gui.store.overview import current_overview
+
+    if args.workers < 1:
+        return _refuse("--workers must be at least 1", writes=False)
+    as_of = args.as_of or dt.date.today()
+    started = time.perf_counter()
+    overview = current_overview(_database_path(args), as_of, workers=args.workers)
+    seconds = time.perf_counter() - started
+    entries = Counter(item.category for item in overview.items)
+    worklist = "; ".join(f"{label}: {entries[key]}" for key, label in CATEGORIES.items())
+    print(
+        f"Clinic overview for {as_of}: {len(overview.flags)} patients; worklist entries: "
+        f"{worklist} ({seconds:.1f} s).",
+        file=sys.stderr,
+    )
     return 0
 
 

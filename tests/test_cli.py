@@ -1,8 +1,10 @@
-"""The command line: import-case, export-case and their refusals (nothing written)."""
+"""The command line: import-case (one file or several), export-case, overview, and their
+refusals (nothing of a refused file written)."""
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -145,3 +147,100 @@ def test_screenshot_without_a_database_uses_a_throwaway_demo(tmp_path: Path, cap
             if size in file:
                 assert f"{image.width()}x{image.height()}" == size, file
     assert not paths.default_database().exists()
+
+
+def _records(path: Path) -> int:
+    """The rows a case file creates besides the patient: its lists and the vital signs."""
+    doc = json.loads(path.read_text())
+    lists = ("weights", "regimens", "infusions", "diary", "labs")
+    return sum(len(doc[name]) for name in lists) + sum(
+        len(i.get("vitals", [])) for i in doc["infusions"]
+    )
+
+
+def _patients(db_path: Path) -> list[str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return [row[0] for row in conn.execute("SELECT mrn FROM patient ORDER BY mrn")]
+    finally:
+        conn.close()
+
+
+def test_several_files_each_imported_and_audited_once(db_path: Path, capsys: Any) -> None:
+    assert run("import-case", *CASE_FILES, "--db", db_path) == 0
+    err = capsys.readouterr().err
+    records = sum(_records(path) for path in CASE_FILES)
+    assert f"Imported 3 of 3 files: 3 patients, {records} records (" in err
+    assert "refused" not in err
+    for path in CASE_FILES:
+        mrn = json.loads(path.read_text())["patient"]["mrn"]
+        assert f"Imported {mrn} from {path} (" in err
+        assert run("export-case", mrn, "--db", db_path) == 0
+        assert json.loads(capsys.readouterr().out) == json.loads(path.read_text())
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM audit WHERE action = 'import'").fetchone() == (3,)
+
+
+def test_malformed_file_among_several_is_refused_and_the_others_go_in(
+    tmp_path: Path, db_path: Path, capsys: Any
+) -> None:
+    bad = _write(tmp_path, '{"format": "clinic-case/1",')
+    files = [CASES / "cd-low-trough.json", bad, CASES / "full-record.json"]
+    assert run("import-case", *files, "--db", db_path) == 1
+    err = capsys.readouterr().err
+    assert f"clinic-gui: {bad}: case file refused (1 problem): not valid JSON" in err
+    assert "Nothing of this file was written." in err
+    assert "Imported 2 of 3 files: 2 patients" in err
+    assert err.rstrip().endswith("; 1 refused (see above).")
+    assert _patients(db_path) == ["CD-0101", "RA-7001"]
+
+
+def test_duplicate_mrn_among_several_leaves_that_patient_as_it_was(
+    db_path: Path, capsys: Any
+) -> None:
+    seed = CASES / "seed-as-wearing-off.json"
+    assert run("import-case", seed, "--db", db_path) == 0
+    before = snapshot(db_path)["infusion"]
+    assert run("import-case", CASES / "cd-low-trough.json", seed, "--db", db_path) == 1
+    err = capsys.readouterr().err
+    assert f"{seed}: patient.mrn: a patient with MRN 'AS-0001' is already in this database" in err
+    assert "Imported 1 of 2 files: 1 patient, " in err
+    assert snapshot(db_path)["infusion"][: len(before)] == before
+    assert _patients(db_path) == ["AS-0001", "CD-0101"]
+
+
+def test_several_files_all_refused_create_no_database(tmp_path: Path, capsys: Any) -> None:
+    target = tmp_path / "never.sqlite"
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert run("import-case", empty, tmp_path / "missing.json", "--db", target) == 1
+    err = capsys.readouterr().err
+    assert f"cannot read {tmp_path / 'missing.json'}" in err
+    assert "Imported 0 of 2 files" in err
+    assert not target.exists()
+
+
+def test_standard_input_only_as_the_one_file(db_path: Path, capsys: Any) -> None:
+    assert run("import-case", "-", CASES / "cd-low-trough.json", "--db", db_path) == 2
+    assert "'-' (standard input) can only be given as the one FILE" in capsys.readouterr().err
+    assert not db_path.exists()
+
+
+def test_overview_stores_the_clinic_overview_and_reports_it(db_path: Path, capsys: Any) -> None:
+    from clinic_gui.domain.worklist import CATEGORIES
+
+    assert main(["demo", "--patients", "30", "--db", str(db_path), "--as-of", "2026-11-01"]) == 0
+    capsys.readouterr()
+    summaries = []
+    for _ in range(2):
+        assert main(["overview", "--db", str(db_path), "--as-of", "2026-11-02"]) == 0
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert "Clinic overview for 2026-11-02: 30 patients; worklist entries: " in err
+        for label in CATEGORIES.values():
+            assert re.search(rf"{re.escape(label)}: \d+", err), label
+        summaries.append(re.sub(r" \(\d+\.\d s\)", "", err))
+    assert summaries[0] == summaries[1]
+    conn = sqlite3.connect(db_path)
+    stored = "SELECT count(*) FROM patient_overview WHERE data IS NOT NULL AND as_of = ?"
+    assert conn.execute(stored, ["2026-11-02"]).fetchone() == (30,)

@@ -2,7 +2,8 @@
 
 The overview comes from the stored rows of ``store.overview``, with the patients whose record
 changed since (or every patient, on a new day) assessed again, all in the background on its
-own database connection; the view keeps the last list until the new one arrives. Enter or a double-click opens the chart.
+own database connection; the view keeps the last list until the new one arrives. Enter or
+a double-click opens the chart.
 """
 
 from __future__ import annotations
