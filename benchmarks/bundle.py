@@ -37,53 +37,23 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
+from measure import EXIT_ENV, HELLO_MARKER, launch, launch_env, write_hello
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "build.spec"
 APP_NAME = "clinic-gui"
 HELLO_NAME = "hello-window"
-EXIT_ENV = "CLINIC_GUI_EXIT_AFTER_FIRST_PAINT"
 APP_MARKER = "clinic-gui: first window painted"  # clinic_gui.ui.app.FIRST_PAINT_MESSAGE
-HELLO_MARKER = "hello-window: first window painted"
 TARGET_RATIO = 1.3
 GZIP_LEVEL = 6  # what `tar czf` uses
 EXE_SUFFIX = ".exe" if os.name == "nt" else ""
 MB = 1_000_000
-
-HELLO_SCRIPT = f'''"""A minimal PySide6 app, one main window with a label: the baseline."""
-
-import os
-import sys
-
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
-
-
-def main() -> int:
-    app = QApplication(sys.argv)
-    window = QMainWindow()
-    window.setWindowTitle("Hello")
-    window.setCentralWidget(QLabel("Hello, window"))
-    window.show()
-    if os.environ.get("{EXIT_ENV}") == "1":  # quit once the window is shown and painted
-        QApplication.processEvents()
-
-        def done() -> None:
-            print("{HELLO_MARKER}", file=sys.stderr, flush=True)
-            app.quit()
-
-        QTimer.singleShot(0, done)
-    return app.exec()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-'''
 
 # What each exclusion group of build.spec (KEEP_GROUPS) leaves out, for the report.
 GROUP_NOTES = {
@@ -163,13 +133,6 @@ def spec_keep_groups(spec: Path) -> list[str]:
             if groups and all(isinstance(g, str) for g in groups):
                 return list(groups)
     raise ValueError(f"{spec}: no KEEP_GROUPS tuple of group names")
-
-
-def write_hello(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "hello_window.py"
-    script.write_text(HELLO_SCRIPT, encoding="utf-8")
-    return script
 
 
 # -- building ------------------------------------------------------------------------------
@@ -267,55 +230,10 @@ def parts(folder: Path) -> dict[str, int]:
     return sizes
 
 
-def launch_env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "QT_QPA_PLATFORM": "offscreen",
-            EXIT_ENV: "1",
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_DATA_HOME": str(home / "data"),
-            "XDG_CACHE_HOME": str(home / "cache"),
-            "XDG_STATE_HOME": str(home / "state"),
-        }
-    )
-    return env
-
-
-def time_first_window(
-    command: list[str], marker: str, home: Path, timeout_s: float = 120
-) -> tuple[float, float]:
+def time_first_window(command: list[str], marker: str, home: Path) -> tuple[float, float]:
     """Seconds from launch to the first-paint line on stderr, and to the process's exit."""
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=launch_env(home),
-    )
-    timer = threading.Timer(timeout_s, proc.kill)
-    timer.start()
-    first: float | None = None
-    lines: list[str] = []
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if first is None and marker in line:
-                first = time.perf_counter() - start
-            lines.append(line)
-        code = proc.wait()
-        exited = time.perf_counter() - start
-    finally:
-        timer.cancel()
-    if first is None or code != 0 or any("Traceback" in line for line in lines):
-        raise RuntimeError(
-            f"{command[0]}: no clean first window (exit code {code}):\n{''.join(lines[-20:])}"
-        )
-    return first, exited
+    run = launch(command, marker, home, timeout_s=120)
+    return run.marker_s, run.exit_s
 
 
 def time_start(bundles: list[tuple[Bundle, list[str], str]], runs: int, work: Path) -> None:

@@ -62,10 +62,57 @@ def test_search_benchmark_runs(tmp_path: Path, qapp: object) -> None:
 def test_worklist_benchmark_runs(tmp_path: Path) -> None:
     worklist = _load("worklist")
     out = tmp_path / "worklist.md"
-    args = ["--patients", "6", "--repeat", "1", "--workers", "2", "--out", str(out)]
-    assert worklist.main(args) == 0
+    assert worklist.main(["--patients", "8", "--repeat", "2", "--out", str(out)]) == 0
     text = out.read_text()
-    assert "Every path gave the same overview: yes." in text
-    assert "| old: `iter_cases` (whole records) |" in text
-    assert "| new: `iter_recent_cases` |" in text
-    assert "50,000 patients" in text
+    assert "8 current patients" in text
+    assert "Every repeated overview equal to the first: yes" in text
+    assert "each saved patient's flags equal to a fresh assessment: yes" in text
+    for step in ("open: every patient's overview stored", "after that save: overview up to date"):
+        assert f"| {step} |" in text
+
+
+def test_import_benchmark_runs(tmp_path: Path) -> None:
+    import_cases = _load("import_cases")
+    out = tmp_path / "import.md"
+    assert import_cases.main(["--cases", "5", "--demo-patients", "5", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "| one `clinic-gui import-case` process, new database | 5 |" in text
+    assert "Every file imported, every record stored: yes (5 patients," in text
+    for step in ("load_case_file (decode, check)", "insert_case (one transaction)", "both"):
+        assert f"| {step} |" in text
+    assert "| demo clinic, 5 patients | 5 |" in text
+
+
+def test_startup_benchmark_runs(tmp_path: Path) -> None:
+    from clinic_gui.store.demo_clinic import write_demo_clinic
+
+    startup = _load("startup")
+    db = tmp_path / "clinic.sqlite"
+    write_demo_clinic(db, patients=6, seed=1)
+    out = tmp_path / "startup.md"
+    assert startup.main(["--db", str(db), "--runs", "1", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "6 patients" in text
+    for label in (
+        "bare PySide6 QMainWindow",
+        "clinic_gui",
+        "clinic_gui, until the worklist is built",
+        "clinic_gui, until the database check ends",
+    ):
+        assert text.count(f"| {label} |") == 2  # its time row and its memory row
+    assert "| ratio clinic_gui / bare, first paint (medians) |" in text
+
+
+def test_benchmark_suite_collects_the_headlines(tmp_path: Path) -> None:
+    from clinic_gui.store.demo_clinic import write_demo_clinic
+
+    suite = _load("suite")
+    clinic = tmp_path / "clinic.sqlite"
+    write_demo_clinic(clinic, patients=8, seed=1, as_of=suite.AS_OF)
+    out = tmp_path / "benchmarks.md"
+    args = ["--only", "worklist", "--clinic", str(clinic), "--pages", str(tmp_path)]
+    assert suite.main([*args, "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "Worklist open (overview stored for the day), 8 patients" in text
+    assert "[benchmarks-worklist.md](benchmarks-worklist.md)" in text
+    assert (tmp_path / "benchmarks-worklist.md").exists()

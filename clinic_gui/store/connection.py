@@ -2,9 +2,20 @@
 migration ladder.
 
 - ``application_id`` marks the file as ours; any other SQLite file is refused.
-- ``PRAGMA quick_check`` runs on every open, on a read-only connection, before anything is
-  written. A damaged file raises ``DamagedDatabase``, which names the latest good backup and
-  the command that restores it; the damaged file is left exactly as it was.
+- ``PRAGMA quick_check`` runs on a read-only connection before anything is written. A
+  damaged file raises ``DamagedDatabase``, which names the latest good backup and the
+  command that restores it; the damaged file is left exactly as it was.
+- The check reads the whole file (seconds on a large clinic, about a second per 400 MB
+  here), so the window may take it off its start: ``open_database(defer_check=True)`` on a
+  file of at least ``DEFER_CHECK_FROM_BYTES`` that needs no upgrade runs only the identity
+  checks and registers a pending ``HealthGate`` for the file; the caller then runs
+  ``run_deferred_check`` on a thread of its own. Until the check has passed,
+  ``write_transaction`` refuses every save on *any* connection of this process to that file
+  (``CheckPending``, a ``WriteFailed``); after damage is found it refuses them for good
+  (``DamageFound``). It refuses rather than waits because saves are made on the window's
+  thread: waiting would freeze the window for as long as the check takes, while a refused
+  form keeps what was typed. A smaller file, or one that must be upgraded first (an upgrade
+  writes), is checked at once as before; the command line always checks at once.
 - ``user_version`` is the schema version. A file from a newer app is refused, never opened
   for writing; an older one is copied to ``backups/`` beside it and then upgraded one
   step at a time, each step in its own transaction together with its version stamp.
@@ -21,14 +32,36 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlite_utils import Database
 
-from clinic_gui.store.audit import register_functions
-from clinic_gui.store.migrations import LADDER, SCHEMA_VERSION
+def _import_sqlite_utils_without_numpy() -> None:
+    """Import sqlite_utils while numpy is hidden from it.
+
+    sqlite_utils imports numpy when it is installed, only to store numpy values, which this
+    app never does; numpy is there for the charts, and importing it costs about 0.1 s of
+    every start. Importing sqlite_utils here first, before any other store module, keeps
+    numpy out until a chart needs it (``import numpy`` then works as usual).
+    """
+    if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes "import numpy" fail
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
+
+
+_import_sqlite_utils_without_numpy()
+
+from sqlite_utils import Database  # noqa: E402
+
+from clinic_gui.store.audit import register_functions  # noqa: E402
+from clinic_gui.store.migrations import LADDER, SCHEMA_VERSION  # noqa: E402
 
 # The handle the rest of the app holds; callers outside the store never import sqlite_utils.
 ClinicDatabase = Database
@@ -41,6 +74,14 @@ BUSY_RETRIES = 5
 # How many lines of a failed check a message quotes.
 CHECK_LINES_SHOWN = 3
 SQLITE_HEADER = b"SQLite format 3\x00"
+# ``open_database(defer_check=True)`` leaves the check of a file this size or larger to
+# ``run_deferred_check``. Below it the check takes a few tens of milliseconds, so a small
+# clinic is still checked before its window opens and a damaged one is refused at once.
+DEFER_CHECK_FROM_BYTES = 8 * 2**20
+CHECK_PENDING_MESSAGE = (
+    "Nothing was saved: the database check started at start-up is still running; try "
+    "again in a moment."
+)
 
 
 class DatabaseRefused(Exception):
@@ -73,6 +114,151 @@ class WriteFailed(Exception):
     what happened and what to do."""
 
 
+class CheckPending(WriteFailed):
+    """A save refused because the check of the file started at start-up has not passed yet."""
+
+
+class DamageFound(WriteFailed):
+    """A save refused because the check run after start-up found the file damaged;
+    ``damage`` quotes the findings and names the latest good backup."""
+
+    def __init__(self, damage: DamagedDatabase):
+        super().__init__(str(damage))
+        self.damage = damage
+
+
+class HealthGate:
+    """Whether saves to one database file may go ahead while its ``quick_check`` runs after
+    start-up: pending, then passed (saves go ahead) or refusing (damage was found, or the
+    check could not run) for as long as the process runs.
+
+    ``write_transaction`` consults the gate of the file its connection is on, so every
+    connection of the process to that file is held back, the window's and the background
+    workers' alike. Thread-safe: the check settles it on its own thread.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._passed = False
+        self._damage: DamagedDatabase | None = None
+        self._failure: str | None = None
+        self._checking: sqlite3.Connection | None = None
+        self._stopped = False
+
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return not self._passed and self._damage is None and self._failure is None
+
+    @property
+    def damage(self) -> DamagedDatabase | None:
+        return self._damage
+
+    def admit_write(self) -> None:
+        """Return when a save may go ahead; otherwise raise the ``WriteFailed`` saying why."""
+        with self._lock:
+            if self._passed:
+                return
+            if self._damage is not None:
+                raise DamageFound(self._damage)
+            if self._failure is not None:
+                raise WriteFailed(
+                    f"Nothing was saved: the database check started at start-up could not "
+                    f"finish ({self._failure}). Close clinic_gui and open it again to check "
+                    "the database again."
+                )
+            raise CheckPending(CHECK_PENDING_MESSAGE)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def interrupt(self) -> None:
+        """Stop a running check (the app is closing); saves stay refused."""
+        with self._lock:
+            self._stopped = True
+            if self._checking is not None:
+                self._checking.interrupt()
+
+    def _start(self, conn: sqlite3.Connection | None) -> bool:
+        """The connection ``interrupt`` stops (None: none); False when already stopped."""
+        with self._lock:
+            self._checking = conn
+            return not self._stopped
+
+    def _settle(self, damage: DamagedDatabase | None, failure: str | None = None) -> None:
+        with self._lock:
+            self._checking = None
+            self._damage, self._failure = damage, failure
+            self._passed = damage is None and failure is None
+        if self._passed:
+            _forget_gate(self.path)
+
+
+_GATES: dict[str, HealthGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate_key(path: Path | str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def health_gate(path: Path | str) -> HealthGate | None:
+    """The gate holding back saves to ``path`` in this process (its check is pending, or found
+    damage), or None when saves need no gate."""
+    with _GATES_LOCK:
+        return _GATES.get(_gate_key(path))
+
+
+def _register_gate(gate: HealthGate) -> None:
+    with _GATES_LOCK:
+        _GATES[_gate_key(gate.path)] = gate
+
+
+def _forget_gate(path: Path) -> None:
+    with _GATES_LOCK:
+        _GATES.pop(_gate_key(path), None)
+
+
+def _admit_write(conn: sqlite3.Connection) -> None:
+    """Refuse a save to a file whose deferred check has not passed (see ``HealthGate``)."""
+    if not _GATES:  # the usual case: one dictionary look-up, no query
+        return
+    for _seq, name, file in conn.execute("PRAGMA database_list").fetchall():
+        gate = health_gate(file) if name == "main" and file else None
+        if gate is not None:
+            gate.admit_write()
+
+
+def run_deferred_check(gate: HealthGate) -> DamagedDatabase | None:
+    """Run the ``quick_check`` that ``open_database(defer_check=True)`` left for later, on a
+    read-only connection of this thread's own, and settle ``gate``: saves go ahead once it
+    passes. Returns the damage found (saves then stay refused for good), else None. A check
+    stopped by ``gate.interrupt()`` (the app is closing) settles nothing: the gate stays
+    pending. When the check cannot run at all, saves stay refused and ``DatabaseRefused``
+    says why."""
+    try:
+        conn = _connect_read_only(gate.path)
+        try:
+            if gate._start(conn):
+                _quick_check(conn, gate.path)
+        finally:
+            gate._start(None)  # interrupt() must not reach a closed connection
+            conn.close()
+    except DamagedDatabase as damage:
+        gate._settle(damage)
+        return damage
+    except DatabaseRefused as exc:
+        if gate.stopped:
+            return None
+        gate._settle(None, str(exc))
+        raise
+    if not gate.stopped:
+        gate._settle(None)
+    return None
+
+
 def open_database(
     path: Path | str,
     *,
@@ -80,6 +266,7 @@ def open_database(
     read_only: bool = False,
     backup_before_upgrade: bool = True,
     health_check: bool = True,
+    defer_check: bool = False,
 ) -> Database:
     """Open (creating or upgrading as needed) the clinic database at ``path``.
 
@@ -88,7 +275,9 @@ def open_database(
     ``WriteFailed``. ``backup_before_upgrade=False`` skips the copy made before an upgrade
     (for a working copy that is itself made from a backup). ``health_check=False`` skips
     ``quick_check`` (seconds on a large clinic): only for a second connection of a process
-    whose first open of the same file ran it.
+    whose first open of the same file ran it or deferred it (its gate still applies).
+    ``defer_check=True`` leaves the check of a large file that needs no upgrade to
+    ``run_deferred_check``, behind a pending ``HealthGate`` (``health_gate(path)``).
     """
     path = Path(path)
     exists = _exists(path)
@@ -102,7 +291,9 @@ def open_database(
     if exists:
         probe = _connect_read_only(path)
         try:
-            version = _checked_identity(probe, path, health_check=health_check)
+            version = _checked_identity(probe, path)
+            if health_check:
+                _check_health(probe, path, version, defer=defer_check)
             if read_only:
                 return _read_only_database(probe, path, version)
         except BaseException:
@@ -191,20 +382,36 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         raise _unreadable(path, exc) from exc
 
 
-def _checked_identity(conn: sqlite3.Connection, path: Path, *, health_check: bool) -> int:
-    """Identity checks, then ``quick_check``; nothing is written. Returns the schema version."""
+def _checked_identity(conn: sqlite3.Connection, path: Path) -> int:
+    """The identity checks; nothing is written. Returns the schema version."""
     try:
         version, app_id, tables = _identity(conn)
-        _check_identity(path, version, app_id, tables)
-        check = "PRAGMA quick_check" if health_check else "SELECT 'ok'"
-        findings = [str(row[0]) for row in conn.execute(check)]
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
+    _check_identity(path, version, app_id, tables)
+    return version
+
+
+def _check_health(conn: sqlite3.Connection, path: Path, version: int, *, defer: bool) -> None:
+    """``quick_check`` now; or, with ``defer``, a pending gate for a large file that needs no
+    upgrade (an upgrade writes, so it is only made to a file checked first)."""
+    if defer and version == SCHEMA_VERSION and path.stat().st_size >= DEFER_CHECK_FROM_BYTES:
+        _register_gate(HealthGate(path))
+        return
+    _quick_check(conn, path)
+    _forget_gate(path)  # sound now (restored meanwhile): an earlier refusal no longer holds
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise ``DamagedDatabase`` unless SQLite's ``quick_check`` of the file says "ok"."""
+    try:
+        findings = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
     except sqlite3.DatabaseError as exc:
         if not _is_damage(exc):
             raise _unreadable(path, exc) from exc
         findings = [str(exc)]
     if findings != ["ok"]:
         raise damaged(path, findings)
-    return version
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
@@ -329,12 +536,14 @@ def write_transaction(db: Database) -> Iterator[Database]:
     then ``BUSY_RETRIES`` more tries) instead of failing half-way; nested calls become
     savepoints via ``db.atomic()``. SQLite's own failures (locked, full, read-only, I/O)
     roll the whole action back and become ``WriteFailed`` with a plain message: this is
-    the one place where that happens.
+    the one place where that happens. A file whose deferred check has not passed refuses
+    the save before it begins (``HealthGate``).
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
+    _admit_write(db.conn)
     _begin(db.conn)
     try:
         yield db

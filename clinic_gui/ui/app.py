@@ -4,6 +4,17 @@ One window per database and OS user: ``run`` takes a lock file for the pair in t
 state folder first (``acquire_instance_lock``); a second start on the same database says
 the app is already open and exits without opening anything. A lock left by a process that
 no longer runs (a crash, a power cut) is taken over.
+
+The window comes before the database check of a large clinic: ``open_database`` makes only
+its identity checks and leaves ``quick_check`` (it reads the whole file) to the window,
+which runs it in the background once shown. Until it passes the store refuses every save;
+if it finds damage the window turns read-only and offers the latest good backup. The demo
+user's sign-in event is a save too, so on the demo clinic it is recorded once the check
+has passed; the daily backup also waits for it.
+
+For benchmarks: ``CLINIC_GUI_EXIT_AFTER_FIRST_PAINT=1`` quits once the window is painted;
+``CLINIC_GUI_EXIT_AFTER=worklist`` once the clinic overview has been built, ``=check`` once
+the database check has ended. Each prints a line to standard error first.
 """
 
 from __future__ import annotations
@@ -23,13 +34,23 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from clinic_gui import __version__, paths
 from clinic_gui.domain.access import NURSE, User
 from clinic_gui.resources import resource_path
-from clinic_gui.store.connection import DamagedDatabase, DatabaseRefused, open_database
-from clinic_gui.store.users import demo_user
+from clinic_gui.store.connection import (
+    ClinicDatabase,
+    DamagedDatabase,
+    DatabaseRefused,
+    HealthGate,
+    health_gate,
+    open_database,
+)
+from clinic_gui.store.users import demo_mode, demo_user, list_users
 from clinic_gui.ui.main_window import MainWindow
 
 EXIT_DATABASE = 3
-EXIT_AFTER_FIRST_PAINT = "CLINIC_GUI_EXIT_AFTER_FIRST_PAINT"  # benchmarks only: see run()
+EXIT_AFTER_FIRST_PAINT = "CLINIC_GUI_EXIT_AFTER_FIRST_PAINT"  # benchmarks only: see above
 FIRST_PAINT_MESSAGE = "clinic-gui: first window painted"
+EXIT_AFTER = "CLINIC_GUI_EXIT_AFTER"  # benchmarks only: "worklist" or "check"
+WORKLIST_MESSAGE = "clinic-gui: worklist built"
+CHECK_MESSAGE = "clinic-gui: database check ended"
 
 
 def application(*, safe_mode: bool = False) -> QApplication:
@@ -132,7 +153,7 @@ def run(db_path: Path, *, safe_mode: bool = False) -> int:
 
 def _run(app: QApplication, db_path: Path) -> int:
     try:
-        db = open_database(db_path)
+        db = open_database(db_path, defer_check=True)
     except DamagedDatabase as exc:
         if exc.latest_backup is None or not offer_restore(db_path, exc):
             return EXIT_DATABASE
@@ -140,27 +161,80 @@ def _run(app: QApplication, db_path: Path) -> int:
     except DatabaseRefused as exc:
         QMessageBox.critical(None, "Database not opened", str(exc))
         return EXIT_DATABASE
-    user = demo_user(db)
+    gate = health_gate(db_path)
+    user = _sign_in(db, db_path, gate)
     if user is None:
-        from clinic_gui.ui.sign_in import ask_sign_in
-
-        user = ask_sign_in(db, db_path)
-        if user is None:
-            db.close()
-            return 0
-    window = MainWindow(db, db_path, user=user)
-    window.show()
-    window.backups.daily_backup()  # once per day, in the background
-    if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
-        _quit_after_first_paint(app)
+        db.close()
+        return 0
+    window = start_window(db, db_path, user, gate)
+    _exit_hooks(app, window)
     code = app.exec()
+    window.stop_health_check()
     db.close()
     return int(code)
 
 
+def _sign_in(db: ClinicDatabase, db_path: Path, gate: HealthGate | None) -> User | None:
+    """The signed-in user, or None when the person cancels. While the database check is
+    pending the demo user is taken without recording the sign-in (a save, refused until
+    the check has passed): ``start_window`` records it afterwards."""
+    user = _demo_account(db) if gate is not None else demo_user(db)
+    if user is not None:
+        return user
+    from clinic_gui.ui.sign_in import ask_sign_in
+
+    return ask_sign_in(db, db_path)
+
+
+def _demo_account(db: ClinicDatabase) -> User | None:
+    """The demo user on the demo clinic (``demo_user`` without its sign-in event)."""
+    if not demo_mode(db):
+        return None
+    return next((user for user, _disabled in list_users(db) if user.demo), None)
+
+
+def start_window(
+    db: ClinicDatabase, db_path: Path, user: User, gate: HealthGate | None
+) -> MainWindow:
+    """Show the main window, then check the database in the background (``gate``: the check
+    ``open_database`` deferred, None when it already ran). The demo user's sign-in event
+    and the daily backup wait for the check to pass; damage makes the window read-only and
+    is reported with the offer of the latest good backup."""
+    window = MainWindow(db, db_path, user=user)
+    window.show()
+    if gate is None:
+        window.backups.daily_backup()  # once per day, in the background
+        return window
+
+    def checked(damage: DamagedDatabase | None) -> None:
+        if damage is not None:
+            if report_damage(db_path, damage):
+                window.close()  # restored under the window: started again, it opens that
+            return
+        if user.demo:
+            demo_user(db)  # records the sign-in now that saves are allowed
+        window.backups.daily_backup()
+
+    window.health_checked.connect(checked)
+    window.check_health(gate)
+    return window
+
+
+def report_damage(db_path: Path, damage: DamagedDatabase) -> bool:
+    """Damage found after start-up: say so, offering the latest good backup when there is
+    one. True once that backup has been restored."""
+    if damage.latest_backup is not None:
+        return offer_restore(db_path, damage)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Database damaged", str(damage))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+    return False
+
+
 def offer_restore(db_path: Path, damage: DamagedDatabase) -> bool:
-    """A damaged database was not opened: offer its latest good backup (an administrator of
-    that backup signs in to restore it). True once restored."""
+    """A damaged database (refused on opening, or found by the check after start-up): offer
+    its latest good backup (an administrator of that backup signs in to restore it). True
+    once restored."""
     from PySide6.QtWidgets import QInputDialog, QLineEdit
 
     from clinic_gui.store.backup import restore
@@ -197,20 +271,35 @@ def offer_restore(db_path: Path, damage: DamagedDatabase) -> bool:
     return False
 
 
+def _exit_hooks(app: QApplication, window: MainWindow) -> None:
+    """The benchmarks' exit hooks (see the module docstring); none in ordinary use."""
+    if os.environ.get(EXIT_AFTER_FIRST_PAINT) == "1":
+        _quit_after_first_paint(app)
+    after = os.environ.get(EXIT_AFTER)
+    if after == "worklist":
+        window.worklist.refreshed.connect(lambda _count: _quit_saying(app, WORKLIST_MESSAGE))
+    elif after == "check":
+        if window.check_running():
+            window.health_checked.connect(lambda _damage: _quit_saying(app, CHECK_MESSAGE))
+        else:
+            QTimer.singleShot(0, lambda: _quit_saying(app, CHECK_MESSAGE))
+
+
 def _quit_after_first_paint(app: QApplication) -> None:
     """Quit once the shown main window has been painted (``CLINIC_GUI_EXIT_AFTER_FIRST_PAINT=1``).
 
-    For ``benchmarks/bundle.py``, which times launch to first window: pending events (the
-    window's expose and paint) are processed, then, at the next turn of the event loop, a
-    line saying so goes to standard error and the app quits the ordinary way.
+    For ``benchmarks/bundle.py`` and ``benchmarks/startup.py``, which time launch to first
+    window: pending events (the window's expose and paint) are processed, then, at the next
+    turn of the event loop, a line saying so goes to standard error and the app quits the
+    ordinary way.
     """
     QApplication.processEvents()
+    QTimer.singleShot(0, lambda: _quit_saying(app, FIRST_PAINT_MESSAGE))
 
-    def done() -> None:
-        print(FIRST_PAINT_MESSAGE, file=sys.stderr, flush=True)
-        app.quit()
 
-    QTimer.singleShot(0, done)
+def _quit_saying(app: QApplication, message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+    app.quit()
 
 
 SIZES = ((1366, 768), (1920, 1080))

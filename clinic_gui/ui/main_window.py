@@ -40,7 +40,12 @@ from clinic_gui.store import entries
 from clinic_gui.store.audit import verify_chain
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.chart import TABLE_OF, load_chart
-from clinic_gui.store.connection import ClinicDatabase
+from clinic_gui.store.connection import (
+    ClinicDatabase,
+    DamagedDatabase,
+    HealthGate,
+    run_deferred_check,
+)
 from clinic_gui.store.entries import SAVE_REFUSED
 from clinic_gui.store.patients import PatientCount, search_patients
 from clinic_gui.store.session import unlocks_without_password
@@ -49,7 +54,7 @@ from clinic_gui.ui.admin.audit_view import AuditView
 from clinic_gui.ui.admin.backups import BackupActions
 from clinic_gui.ui.admin.settings_dialog import SettingsDialog
 from clinic_gui.ui.admin.users_dialog import UsersDialog
-from clinic_gui.ui.background import wait_for_background_work
+from clinic_gui.ui.background import BackgroundTask, wait_for_background_work
 from clinic_gui.ui.chart.chart_view import ChartView
 from clinic_gui.ui.dialogs.diary_dialog import DiaryDialog
 from clinic_gui.ui.dialogs.form import RecordForm
@@ -95,6 +100,8 @@ def needs_role_text(action_text: str, permission: Permission) -> str:
     return f"{action_text.replace('&', '')} needs the {allowed} role"
 
 
+DAMAGED_TIP = "The database is damaged: nothing can be saved until a backup is restored"
+
 # Patient-list filters on the flags of the last whole-clinic assessment.
 FLAG_FILTERS: dict[str, str] = {
     "": "All patients",
@@ -119,6 +126,8 @@ def _passes(flags: PatientFlags | None, wanted: str) -> bool:
 class MainWindow(QMainWindow):
     # The signed-in user changed (someone else signed in at the lock screen).
     user_changed = Signal(object)
+    # The database check left for after start-up ended: the DamagedDatabase, or None.
+    health_checked = Signal(object)
 
     def __init__(
         self,
@@ -139,6 +148,8 @@ class MainWindow(QMainWindow):
         self._patient_open = False
         self._patient_count = PatientCount()  # counted again only after a change
         self._stays_signed_in = False
+        self.damage: DamagedDatabase | None = None  # found after start-up: read-only
+        self._gate: HealthGate | None = None
         self.resize(1366, 800)
 
         # -- left: the patient list ------------------------------------------------------------
@@ -337,6 +348,16 @@ class MainWindow(QMainWindow):
         }
         for kind, permission in _RECORD_PERMISSIONS.items():
             self._needs[self.record_actions[kind]] = permission
+        # What saves something; off once the database is found damaged (restore stays on).
+        self._writes = {
+            self.new_patient_action,
+            self.import_action,
+            self.export_action,
+            self.users_action,
+            self.settings_action,
+            self.backup_action,
+            *self.record_actions.values(),
+        }
         self._unlocked_only = [
             chart_action,
             worklist_action,
@@ -385,8 +406,12 @@ class MainWindow(QMainWindow):
         for action, permission in self._needs.items():
             allowed = self.user.can(permission)
             needs_patient = action in records
-            action.setEnabled(allowed and not locked and (self._patient_open or not needs_patient))
+            saves = self.damage is not None and action in self._writes
+            action.setEnabled(
+                allowed and not locked and not saves and (self._patient_open or not needs_patient)
+            )
             tip = "" if allowed else needs_role_text(action.text(), permission)
+            tip = DAMAGED_TIP if saves else tip
             action.setToolTip(tip)
             action.setStatusTip(tip)
         for action in self._unlocked_only:
@@ -472,6 +497,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.stop()
         self.save_settings()
+        self.stop_health_check()
         wait_for_background_work()  # a worklist pass in flight finishes before we go
         super().closeEvent(event)
 
@@ -654,6 +680,55 @@ class MainWindow(QMainWindow):
         self.work_label.setText("")
         if self.flag_filter.currentIndex() > 0:
             self.refresh_list()
+
+    # -- the database check after start-up ---------------------------------------------------
+    def check_health(self, gate: HealthGate) -> BackgroundTask:
+        """Run the database check ``open_database`` deferred (``gate``) in the background;
+        ``health_checked`` says how it ended. Until it has passed, every save is refused by
+        the store (``HealthGate``), whatever asks for it."""
+        self._gate = gate
+        self.statusBar().showMessage(
+            "Checking the database; saving is possible once the check has passed…"
+        )
+        task = BackgroundTask(lambda: run_deferred_check(gate), self)
+        task.done.connect(self._on_health_checked)
+        task.failed.connect(self._on_check_failed)
+        task.start()
+        return task
+
+    def check_running(self) -> bool:
+        return self._gate is not None and self._gate.pending and not self._gate.stopped
+
+    def stop_health_check(self) -> None:
+        """Closing: stop a check still running rather than wait for it to read the file."""
+        if self._gate is not None and self._gate.pending:
+            self._gate.interrupt()
+
+    def _on_health_checked(self, damage: DamagedDatabase | None) -> None:
+        if self._gate is not None and self._gate.stopped:
+            return  # stopped unfinished: the window is closing
+        if damage is not None:
+            self.show_damage(damage)
+        else:
+            self.statusBar().showMessage("Database check passed.", 5000)
+        self.health_checked.emit(damage)
+
+    def _on_check_failed(self, message: str) -> None:
+        if self._gate is not None and not self._gate.stopped:
+            self.statusBar().showMessage(
+                f"The database check could not finish, so nothing can be saved: {message}"
+            )
+
+    def show_damage(self, damage: DamagedDatabase) -> None:
+        """The check found the file damaged: from now on the window only reads (its own
+        connection is made query-only as well, behind the store's refusal)."""
+        self.damage = damage
+        self.db.execute("PRAGMA query_only = ON")
+        self.db_label.setText(f"Database: {self.db_path}  ·  DAMAGED: read-only")
+        self.statusBar().showMessage(
+            "The database is damaged; nothing can be saved. Restore the latest good backup."
+        )
+        self.update_actions()
 
     # -- import / export ---------------------------------------------------------------------
     def import_case_file(self, path: Path) -> tuple[bool, str]:
