@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -132,5 +133,27 @@ def test_parallel_assessment_of_many_stale_patients_stores_the_same(
     clinic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(stored, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(stored, "CHUNK", 7)  # six chunks, at most three under way
     assert stored.current_overview(clinic, AS_OF, workers=2) == _whole(clinic, AS_OF)
     assert _stale(clinic, AS_OF) == ()
+
+
+def test_progress_comes_chunk_by_chunk_and_a_stop_keeps_what_was_done(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stored, "CHUNK", 15)
+    stop = threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, stale: int) -> None:
+        seen.append((done, stale))
+        stop.set()  # asked to stop after the first chunk
+
+    with pytest.raises(stored.OverviewStopped, match="after 15 of 40"):
+        stored.current_overview(clinic, AS_OF, stop=stop, progress=progress)
+    assert seen == [(15, 40)]
+    assert len(_stale(clinic, AS_OF)) == 25
+    seen.clear()
+    overview = stored.current_overview(clinic, AS_OF, progress=lambda *p: seen.append(p))
+    assert seen == [(15, 25), (25, 25)]
+    assert overview == _whole(clinic, AS_OF)

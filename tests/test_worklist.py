@@ -127,3 +127,31 @@ def test_a_result_marked_reviewed_leaves_the_worklist(db: Any, staff: Any) -> No
     assert review_results(db, [chart.id_of("labs", trough)], actor=staff.physician) == 1
     assert results() == ["antibodies 0 U/mL"]
     assert review_results(db, [chart.id_of("labs", trough)], actor=staff.physician) == 0
+
+
+def test_view_shows_progress_and_stops_when_asked(
+    qtbot: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from clinic_gui.store import overview
+    from clinic_gui.store.demo_clinic import write_demo_clinic
+
+    path = tmp_path / "demo.sqlite"
+    write_demo_clinic(path, patients=12, seed=1, as_of=dt.date(2026, 6, 30))
+    monkeypatch.setattr(overview, "CHUNK", 5)
+    view = WorklistView(path, today=dt.date(2026, 6, 30))
+    qtbot.addWidget(view)
+    shown: list[str] = []
+    view._progress.advanced.connect(lambda *_: shown.append(view.status.text()))
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        view.refresh()
+    assert shown[:2] == [
+        "Assessing the clinic: 5 of 12 patients…",
+        "Assessing the clinic: 10 of 12 patients…",
+    ]
+    assert view.status.text().startswith("As of 2026-06-30.")
+    qtbot.waitUntil(lambda: view.task is not None and not view.task.running)
+    view.today = dt.date(2026, 7, 1)  # a new day: everyone again, but the window closes
+    view.stop()
+    view.refresh()
+    qtbot.waitUntil(lambda: view.refresh_button.isEnabled(), timeout=20_000)
+    assert view.status.text() == ("The worklist could not be built: stopped after 5 of 12 patients")

@@ -13,6 +13,10 @@ patients without a current row:
 3. assess them from a read of their records (``clinic.assess_clinic``; in several
    processes when there are many) and store each result only where the claim still stands.
 
+Steps 2 and 3 go ``CHUNK`` patients at a time, so the worklist can show its progress, a
+first assessment of the day that is stopped (the app closes) keeps what it has done, and a
+claim is never much older than the read it protects.
+
 Why the claim: the triggers of schema v4 delete a patient's row in the transaction of any
 change to their record. A save between the read of step 3 and its store deletes the claim,
 so the result worked out from the older record is not stored, and the patient is assessed
@@ -30,7 +34,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+import multiprocessing
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import astuple, dataclass
 from functools import cache
 from pathlib import Path
@@ -52,6 +60,9 @@ from clinic_gui.store.connection import (
 # Stale patients from which the assessment is split over two processes: below, starting
 # them costs more than it saves.
 PARALLEL_FROM = 2_000
+# Stale patients assessed and stored together: the unit of progress and of stopping (about
+# three seconds of one core).
+CHUNK = 1_000
 FORMAT = 1  # of the stored ``data``; a change makes every stored row stale
 
 
@@ -102,23 +113,81 @@ def stored_overview(db: Database, as_of: dt.date) -> StoredOverview:
     )
 
 
-def current_overview(path: Path | str, as_of: dt.date, *, workers: int = 2) -> ClinicOverview:
+class OverviewStopped(Exception):
+    """``current_overview`` was asked to stop; what was worked out so far is stored."""
+
+
+def current_overview(
+    path: Path | str,
+    as_of: dt.date,
+    *,
+    workers: int = 2,
+    stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ClinicOverview:
     """The whole clinic's overview on ``as_of``: stored rows, and the stale patients assessed
-    (in up to ``workers`` processes when there are many) and stored."""
+    and stored, ``CHUNK`` patients at a time (in up to ``workers`` processes when there are
+    many). ``progress(done, stale)`` is called after each chunk; once ``stop`` is set,
+    ``OverviewStopped`` is raised after the chunks under way (the app is closing)."""
     db = open_database(path, create=False, health_check=False)
     try:
         stored = stored_overview(db, as_of)
         if not stored.stale:
             return stored.overview
-        storing = not is_read_only(db) and _claimed(db, stored.stale, as_of)
+        writable = not is_read_only(db)
+        chunks = [stored.stale[i : i + CHUNK] for i in range(0, len(stored.stale), CHUNK)]
         parallel = workers if len(stored.stale) >= PARALLEL_FROM else 1
-        fresh = assess_clinic(path, as_of, ids=stored.stale, workers=parallel)
-        if storing:
-            with contextlib.suppress(WriteFailed):  # kept for next time only; shown anyway
-                store(db, fresh)
-        return merge_overviews(as_of, [stored.overview, fresh])
+        parts, done = [stored.overview], 0
+
+        def claim(chunk: Sequence[int]) -> bool:
+            return writable and _claimed(db, chunk, as_of)
+
+        for claimed, fresh in _assessed(path, as_of, chunks, parallel, claim):
+            if claimed:
+                with contextlib.suppress(WriteFailed):  # kept for next time only; shown anyway
+                    store(db, fresh)
+            parts.append(fresh)
+            done += len(fresh.flags)
+            if progress is not None:
+                progress(done, len(stored.stale))
+            if stop is not None and stop.is_set():
+                raise OverviewStopped(f"stopped after {done} of {len(stored.stale)} patients")
+        return merge_overviews(as_of, parts)
     finally:
         db.close()
+
+
+def _assessed(
+    path: Path | str,
+    as_of: dt.date,
+    chunks: Sequence[Sequence[int]],
+    workers: int,
+    claim: Callable[[Sequence[int]], bool],
+) -> Iterator[tuple[bool, ClinicOverview]]:
+    """Each chunk's overview with whether it was claimed, the claim made just before the
+    chunk's records are read (at most ``workers`` chunks are under way at once, so a claim
+    is never much older than its read)."""
+    if workers <= 1:
+        for chunk in chunks:
+            claimed = claim(chunk)
+            yield claimed, assess_clinic(path, as_of, ids=chunk)
+        return
+    context = multiprocessing.get_context("spawn")  # safe from a GUI thread
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        running: deque[tuple[bool, Future[ClinicOverview]]] = deque()
+        try:
+            for chunk in chunks:
+                claimed = claim(chunk)
+                running.append((claimed, pool.submit(assess_clinic, str(path), as_of, ids=chunk)))
+                if len(running) > workers:
+                    claimed, future = running.popleft()
+                    yield claimed, future.result()
+            while running:
+                claimed, future = running.popleft()
+                yield claimed, future.result()
+        finally:  # stopped early: chunks not started are dropped
+            for _, future in running:
+                future.cancel()
 
 
 def _claimed(db: Database, ids: Sequence[int], as_of: dt.date) -> bool:

@@ -498,6 +498,7 @@ class MainWindow(QMainWindow):
         self.session.stop()
         self.save_settings()
         self.stop_health_check()
+        self.worklist.stop()
         wait_for_background_work()  # a worklist pass in flight finishes before we go
         super().closeEvent(event)
 

@@ -9,10 +9,11 @@ a double-click opens the chart.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -69,6 +70,10 @@ class WorklistModel(RowTableModel):
         return None
 
 
+class _Progress(QObject):
+    advanced = Signal(int, int)  # patients assessed so far, patients to assess
+
+
 class WorklistView(QWidget):
     patient_activated = Signal(str)  # MRN
     refreshed = Signal(int)  # number of entries
@@ -103,16 +108,20 @@ class WorklistView(QWidget):
         layout.addWidget(self.table, 1)
         self.table.activated.connect(self._activate)
         self.task: BackgroundTask | None = None
+        self._stop = threading.Event()
+        # Lives on the GUI thread: emitted from the worker, delivered here (queued).
+        self._progress = _Progress(self)
+        self._progress.advanced.connect(self._advanced)
 
     def refresh(self) -> None:
         """Assess the whole clinic in the background; the list updates when it is done."""
         if self.task is not None and self.task.running:
             return
-        path, today = self.db_path, self.today
+        path, today, stop, progress = self.db_path, self.today, self._stop, self._progress
 
         def work() -> ClinicOverview:
             # Stored rows, and only the patients whose record changed assessed again.
-            return current_overview(path, today)
+            return current_overview(path, today, stop=stop, progress=progress.advanced.emit)
 
         self.task = BackgroundTask(work, self)
         self.task.done.connect(self._show)
@@ -131,6 +140,15 @@ class WorklistView(QWidget):
         self.refresh_button.setEnabled(True)
         self.overview_ready.emit(overview)
         self.refreshed.emit(len(items))
+
+    def stop(self) -> None:
+        """Ask a pass under way to stop after its current chunk (the window is closing);
+        what it has worked out so far is stored."""
+        self._stop.set()
+
+    def _advanced(self, done: int, stale: int) -> None:
+        if self.task is not None and self.task.running and done < stale:
+            self.status.setText(f"Assessing the clinic: {done:,} of {stale:,} patients…")
 
     def _failed(self, message: str) -> None:
         self.status.setText(f"The worklist could not be built: {message}")
