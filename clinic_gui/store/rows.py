@@ -141,6 +141,12 @@ def _reader(cls: type) -> Reader:
         plain.append(f.name)
     plain_names = tuple(plain)
     get_plain = _tuple_getter(plain)
+    # Most rows hold none of their nested records (a diary entry is mostly just a score): one
+    # look at all those columns together settles it for them.
+    get_all_nested = _tuple_getter(
+        [f"{name}_{sub}" for name, _, _, subs in nested for sub in subs.names]
+    )
+    no_nested = (None,) * sum(subs.size for *_, subs in nested)
 
     def read(row: dict[str, Any]) -> Any:
         kwargs = dict(zip(plain_names, get_plain(row), strict=True))
@@ -149,10 +155,11 @@ def _reader(cls: type) -> Reader:
                 kwargs[name] = convert(value)
         for name, convert in always:
             kwargs[name] = convert(kwargs[name])
-        for name, nested_cls, get, subs in nested:
-            values = get(row)  # stored values: None, int, float, str, bytes
-            if values.count(None) != subs.size:
-                kwargs[name] = nested_cls(**subs.kwargs(values))
+        if nested and get_all_nested(row) != no_nested:
+            for name, nested_cls, get, subs in nested:
+                values = get(row)  # stored values: None, int, float, str, bytes
+                if values.count(None) != subs.size:
+                    kwargs[name] = nested_cls(**subs.kwargs(values))
         return cls(**kwargs)
 
     return read

@@ -19,6 +19,7 @@ palettes so text stays readable.
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QGuiApplication
+from PySide6.QtWidgets import QWidget
 
 _WARNING = ("#b00020", "#ff8a80")  # light palette, dark palette
 _FLAGGED_BADGE = ("#8a4b00", "#8a4b00")
@@ -53,6 +54,13 @@ def badge_css(kind: str) -> str:
         f"background-color: {_pick(background)}; color: white; font-weight: 600; "
         "border-radius: 4px; padding: 2px 8px;"
     )
+
+
+def set_style_sheet(widget: QWidget, css: str) -> None:
+    """Give ``widget`` the style sheet ``css`` unless it has it already: Qt styles the widget
+    and lays its window out again even for the same style sheet (each time a chart opens)."""
+    if widget.styleSheet() != css:
+        widget.setStyleSheet(css)
 
 
 def scaled_font(base: QFont, factor: float, *, bold: bool = False) -> QFont:

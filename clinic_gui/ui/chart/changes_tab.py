@@ -221,7 +221,7 @@ def _entry_label(table: str | None, fields: Mapping[str, Any]) -> str:
 
 def change_rows(entries: Sequence[audit.AuditEntry]) -> list[ChangeRow]:
     """``entries`` (newest first) as rows; a change names its entry by the fields the entry
-    was created with, when its creation is among ``entries``."""
+    was created with, when its creation is among ``entries``, else by the row's values."""
     created: dict[tuple[str | None, int | None], dict[str, Any]] = {}
     for e in entries:
         if e.action == "create" and e.changes:  # not an event about the row, e.g. a note
@@ -229,7 +229,7 @@ def change_rows(entries: Sequence[audit.AuditEntry]) -> list[ChangeRow]:
     rows = []
     for e in entries:
         first = created.get((e.table_name, e.row_id), {})
-        fields = dict(first)
+        fields = dict(first or e.values)  # an imported row's creation is the import event
         fields.update({name: after for name, _b, after in e.changes if after is not None})
         if e.action in ("export", "import"):
             what, entry_text = "case file", ""
@@ -243,7 +243,7 @@ def change_rows(entries: Sequence[audit.AuditEntry]) -> list[ChangeRow]:
                 action=ACTION_TEXT.get(e.action, e.action.replace("_", " ")),
                 what=what,
                 entry_text=entry_text,
-                changes=describe_changes(e, first),
+                changes=describe_changes(e, first or e.values),
             )
         )
     return rows

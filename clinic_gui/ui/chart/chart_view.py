@@ -46,7 +46,7 @@ from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.store import chart as chart_store
 from clinic_gui.store import entries
-from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
+from clinic_gui.ui.chart import badge_css, scaled_font, set_style_sheet, warning_css
 from clinic_gui.ui.chart.history_model import DATE, INFUSION_ROLE, SORT_ROLE, DosingHistoryModel
 from clinic_gui.ui.chart.recommendation_panel import RecommendationPanel
 from clinic_gui.ui.chart.session import ChartSession, needs_role
@@ -119,6 +119,25 @@ class _HistoryProxy(QSortFilterProxyModel):
             super().multiData(index, span)
 
 
+class _HistoryTable(QTableView):
+    """The dosing history table, its columns as wide as their widest text in any row."""
+
+    def sizeHintForColumn(self, column: int) -> int:
+        """The width Qt works out by asking about every row, from one row: the one whose text
+        is widest in the table's font (the cells differ only in their text). Qt's own way asks
+        the model for every role of dozens of cells each time a chart opens, which took
+        longer than drawing the whole chart."""
+        proxy = self.model()
+        model = proxy.sourceModel() if isinstance(proxy, QSortFilterProxyModel) else None
+        if not isinstance(model, DosingHistoryModel) or model.rowCount() == 0:
+            return super().sizeHintForColumn(column)
+        texts = model.column_texts(column)
+        widest = max(set(texts), key=self.fontMetrics().horizontalAdvance)
+        index = proxy.mapFromSource(model.index(texts.index(widest), column))
+        hint = self.sizeHintForIndex(index).width()
+        return hint + 1 if self.showGrid() else hint  # as Qt does: room for the grid line
+
+
 EMPTY_HINT = (
     "Search by MRN or name on the left (Ctrl+F) and press Enter, or see who is due in the "
     "Worklist (Ctrl+2)."
@@ -155,7 +174,7 @@ class ChartView(QWidget):
         self.history_proxy.setSourceModel(self.history_model)
         self.history_proxy.setSortRole(SORT_ROLE)
         self.history_table = read_only_table(
-            QTableView(), self.history_proxy, "Dosing history table"
+            _HistoryTable(), self.history_proxy, "Dosing history table"
         )
         self.history_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
@@ -496,20 +515,20 @@ class ChartView(QWidget):
         due = a.next_due
         if due is None:
             self.next_due_label.setText("Next due: unknown")
-            self.next_due_label.setStyleSheet("")
+            set_style_sheet(self.next_due_label, "")
             self.next_due_label.setProperty("overdue", False)
         elif due < self.today:
             days = (self.today - due).days
             self.next_due_label.setText(
                 f"Next due: {due.isoformat()} — overdue by {days} day{'s' if days != 1 else ''}"
             )
-            self.next_due_label.setStyleSheet(warning_css() + " font-weight: 600;")
+            set_style_sheet(self.next_due_label, warning_css() + " font-weight: 600;")
             self.next_due_label.setProperty("overdue", True)
         else:
             last = a.last_infusion
             since = f" (last infusion {last.date.isoformat()})" if last else ""
             self.next_due_label.setText(f"Next due: {due.isoformat()}{since}")
-            self.next_due_label.setStyleSheet("")
+            set_style_sheet(self.next_due_label, "")
             self.next_due_label.setProperty("overdue", False)
         for label in (self.details_label, self.regimen_label, self.next_due_label):
             label.setVisible(True)

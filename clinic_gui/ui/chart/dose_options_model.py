@@ -75,6 +75,8 @@ class DoseOptionsModel(RowTableModel):
     # -- filling -----------------------------------------------------------------------------
     def set_options(self, options: Sequence[DoseOption]) -> None:
         """Show the assessment's options; any typed proposal is dropped."""
+        if self._proposed is None and list(options) == self._options:
+            return  # no reset: the panel would lay out its tables again for nothing
         self.beginResetModel()
         self._options = list(options)
         self._proposed = None

@@ -69,6 +69,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value for sorting
 DELAYED_ROLE = Qt.ItemDataRole.UserRole + 3  # True when the interval before it was delayed
 
 _NUMERIC = {DAYS_SINCE, MG, MG_PER_KG, VIALS}
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _BAD_REACTIONS = {"moderate", "severe"}
 
 
@@ -113,6 +114,9 @@ class DosingHistoryModel(RowTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._tolerance = load_settings().delay_tolerance_days
+        # Per row, the text and the sort value of each column (see ``set_rows``).
+        self._display: list[tuple[str, ...]] = []
+        self._sort: list[tuple[Any, ...]] = []
 
     # -- filling -----------------------------------------------------------------------------
     def set_case(
@@ -126,6 +130,17 @@ class DosingHistoryModel(RowTableModel):
         ``wearing_off``: the rule's result for ``case`` as of ``as_of`` with the shipped
         settings, when the caller has it already (its cycles are the ones shown here)."""
         self.set_rows([] if case is None else self._build(case, as_of, wearing_off))
+
+    def set_rows(self, rows: Iterable[HistoryRow]) -> None:
+        """Show ``rows``; each cell's text and sort value are worked out here, once: sorting,
+        sizing the columns and painting ask for them again and again."""
+        rows = list(rows)
+        self._display = [tuple(_display(row, c) for c in range(len(COLUMNS))) for row in rows]
+        self._sort = [
+            tuple(_sort_value(row, c, text) for c, text in enumerate(texts))
+            for row, texts in zip(rows, self._display, strict=True)
+        ]
+        super().set_rows(rows)
 
     def clear(self) -> None:
         self.set_case(None)
@@ -170,6 +185,10 @@ class DosingHistoryModel(RowTableModel):
     def row_of(self, date: dt.date) -> int | None:
         return next((n for n, h in enumerate(self._rows) if h.infusion.date == date), None)
 
+    def column_texts(self, column: int) -> list[str]:
+        """The text shown in ``column``, row by row."""
+        return [texts[column] for texts in self._display]
+
     # -- the model ---------------------------------------------------------------------------
     def multiData(self, index: Index, span: QModelRoleDataSpan | QModelRoleData) -> None:
         """Every role the view asks of a cell in one call (sizing the columns to their
@@ -198,9 +217,9 @@ class DosingHistoryModel(RowTableModel):
         if role == DELAYED_ROLE:
             return row.delayed
         if role == SORT_ROLE:
-            return self._sort_value(row, column)
+            return self._sort[n][column]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
+            return self._display[n][column]
         if role == Qt.ItemDataRole.ToolTipRole:  # notes, lots and reactions are typed text
             return plain_tooltip(self._tooltip(row, column))
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -212,37 +231,8 @@ class DosingHistoryModel(RowTableModel):
                 return QBrush(warning_colour())
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
         return None
-
-    def _display(self, row: HistoryRow, column: int) -> str:
-        infusion = row.infusion
-        if column == DATE:
-            return infusion.date.isoformat()
-        if column == DAYS_SINCE:
-            if row.days_since is None:
-                return "first"
-            if row.cycle is None or row.cycle.planned_days is None:
-                return f"{row.days_since} (no plan)"
-            text = f"{row.days_since} (plan {fmt_number(row.cycle.planned_days)})"
-            return f"⚠ {text}" if row.delayed else text
-        if column == PRODUCT:
-            return infusion.product
-        if column == LOT:
-            return infusion.lot or ""
-        if column == MG:
-            return fmt_number(infusion.dose_mg)
-        if column == MG_PER_KG:
-            return "—" if row.mg_per_kg is None else fmt_number(row.mg_per_kg, 2)
-        if column == VIALS:
-            return "" if infusion.vials is None else str(infusion.vials)
-        if column == REACTION:
-            if infusion.reaction is None:
-                return "not recorded"
-            return infusion.reaction.grade
-        if column == SYMPTOMS:
-            return _symptoms_text(infusion)
-        return infusion.nurse or ""
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         infusion = row.infusion
@@ -280,25 +270,57 @@ class DosingHistoryModel(RowTableModel):
             return infusion.notes
         return None
 
-    def _sort_value(self, row: HistoryRow, column: int) -> Any:
-        infusion = row.infusion
-        if column == DATE:
-            return infusion.date.isoformat()
-        if column == DAYS_SINCE:
-            return -1 if row.days_since is None else row.days_since
-        if column == MG:
-            return float(infusion.dose_mg)
-        if column == MG_PER_KG:
-            return -1.0 if row.mg_per_kg is None else row.mg_per_kg
-        if column == VIALS:
-            return -1 if infusion.vials is None else infusion.vials
-        if column == SYMPTOMS:
-            if infusion.symptoms_returned_before is None:
-                return -1
-            if not infusion.symptoms_returned_before:
-                return 0
-            return 1 + (infusion.symptoms_days_before or 0)
-        return self._display(row, column)
+
+def _display(row: HistoryRow, column: int) -> str:
+    infusion = row.infusion
+    if column == DATE:
+        return infusion.date.isoformat()
+    if column == DAYS_SINCE:
+        if row.days_since is None:
+            return "first"
+        if row.cycle is None or row.cycle.planned_days is None:
+            return f"{row.days_since} (no plan)"
+        text = f"{row.days_since} (plan {fmt_number(row.cycle.planned_days)})"
+        return f"⚠ {text}" if row.delayed else text
+    if column == PRODUCT:
+        return infusion.product
+    if column == LOT:
+        return infusion.lot or ""
+    if column == MG:
+        return fmt_number(infusion.dose_mg)
+    if column == MG_PER_KG:
+        return "—" if row.mg_per_kg is None else fmt_number(row.mg_per_kg, 2)
+    if column == VIALS:
+        return "" if infusion.vials is None else str(infusion.vials)
+    if column == REACTION:
+        if infusion.reaction is None:
+            return "not recorded"
+        return infusion.reaction.grade
+    if column == SYMPTOMS:
+        return _symptoms_text(infusion)
+    return infusion.nurse or ""
+
+
+def _sort_value(row: HistoryRow, column: int, text: str) -> Any:
+    """A raw, comparable value (ISO date, number, text); ``text``: the cell's text."""
+    infusion = row.infusion
+    if column == DATE:
+        return text  # the ISO date
+    if column == DAYS_SINCE:
+        return -1 if row.days_since is None else row.days_since
+    if column == MG:
+        return float(infusion.dose_mg)
+    if column == MG_PER_KG:
+        return -1.0 if row.mg_per_kg is None else row.mg_per_kg
+    if column == VIALS:
+        return -1 if infusion.vials is None else infusion.vials
+    if column == SYMPTOMS:
+        if infusion.symptoms_returned_before is None:
+            return -1
+        if not infusion.symptoms_returned_before:
+            return 0
+        return 1 + (infusion.symptoms_days_before or 0)
+    return text
 
 
 def _symptoms_text(infusion: r.Infusion) -> str:

@@ -44,7 +44,7 @@ from clinic_gui.domain.assessment import Assessment
 from clinic_gui.domain.decision import citation, table
 from clinic_gui.domain.dosing import DoseOption, dose_option, parse_regimen
 from clinic_gui.domain.formatting import fmt_quantity
-from clinic_gui.ui.chart import badge_css, scaled_font, warning_css
+from clinic_gui.ui.chart import badge_css, scaled_font, set_style_sheet, warning_css
 from clinic_gui.ui.chart.dose_options_model import REGIMEN, DoseOptionsModel, kind_text
 from clinic_gui.ui.text import local_time, plain_tooltip
 
@@ -532,7 +532,7 @@ class RecommendationPanel(QWidget):
         else:
             text, kind = BADGE_NO_INFORMATION, "neutral"
         self.wearing_off_badge.setText(text)
-        self.wearing_off_badge.setStyleSheet(badge_css(kind))
+        set_style_sheet(self.wearing_off_badge, badge_css(kind))
         self.wearing_off_badge.setProperty("flagged", wo.flagged)
         self.wearing_off_source.setText(f"Source: {SOURCE_TEXT.get(wo.source, wo.source)}")
         self.wearing_off_message.setText(wo.message)
@@ -580,16 +580,17 @@ class RecommendationPanel(QWidget):
             label.setProperty("current", current)
             if current:
                 label.setText(f"▶ {situation}  (this patient)")
-                label.setStyleSheet(
+                set_style_sheet(
+                    label,
                     "background-color: palette(highlight); color: palette(highlighted-text); "
-                    "font-weight: 600; padding: 2px 4px 2px 4px; border-radius: 3px;"
+                    "font-weight: 600; padding: 2px 4px 2px 4px; border-radius: 3px;",
                 )
                 label.setToolTip(plain_tooltip(f"Why: {why}"))  # may quote a typed assay
                 label.setAccessibleName(f"Decision table row, this patient's: {situation}")
                 label.setAccessibleDescription(f"Why: {why}")
             else:
                 label.setText(situation)
-                label.setStyleSheet("padding: 2px 4px 2px 1.6em;")
+                set_style_sheet(label, "padding: 2px 4px 2px 1.6em;")
                 label.setToolTip("")
                 label.setAccessibleName(f"Decision table row: {situation}")
                 label.setAccessibleDescription("")

@@ -19,14 +19,16 @@ that imports pyqtgraph.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QCursor, QFontMetrics
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QCursor, QFontMetrics, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -43,7 +45,12 @@ from clinic_gui.domain.formatting import display_unit, fmt_number, fmt_quantity
 from clinic_gui.domain.history import latest_weight, regimen_in_effect
 from clinic_gui.domain.scores import basdai
 from clinic_gui.domain.vocabulary import vocabulary
-from clinic_gui.domain.wearing_off import WearingOffResult, assess_wearing_off, load_settings
+from clinic_gui.domain.wearing_off import (
+    CycleEvidence,
+    WearingOffResult,
+    assess_wearing_off,
+    load_settings,
+)
 from clinic_gui.ui.chart.labs_tab import level_versus_target
 from clinic_gui.ui.text import plain_tooltip
 
@@ -104,7 +111,12 @@ class ScorePoint:
     date: dt.date
     value: float  # 0-10
     kind: str  # "symptom score" | "BASDAI"
-    tooltip: str
+    shown: str  # the value as shown
+
+    @property
+    def tooltip(self) -> str:
+        # Worked out when hovered: a long diary has thousands of points.
+        return f"{self.date.isoformat()}: {self.kind} {self.shown}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +130,11 @@ class LateWindow:
     positive: bool
     evaluable: bool
     delayed: bool
-    tooltip: str
+    cycle: CycleEvidence
+
+    @property
+    def tooltip(self) -> str:
+        return self.cycle.summary()  # worked out when hovered, not for every cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +343,7 @@ def timeline_series(
 
     # The diary score of the wearing-off rule: the symptom score, else a complete BASDAI.
     diary = []
-    for entry in sorted((d for d in case.diary if d.date <= today), key=lambda d: d.date):
+    for entry in sorted((d for d in case.diary if d.date <= today), key=_by_date):
         point = _diary_point(entry)
         if point is not None:
             diary.append(point)
@@ -342,7 +358,7 @@ def timeline_series(
         if last < first:
             continue
         windows.append(
-            LateWindow(c.start, c.end, first, last, c.positive, c.evaluable, c.delayed, c.summary())
+            LateWindow(c.start, c.end, first, last, c.positive, c.evaluable, c.delayed, c)
         )
 
     return TimelineSeries(
@@ -359,17 +375,15 @@ def timeline_series(
     )
 
 
+_by_date = operator.attrgetter("date")
 # A diary score is one of a few values: each is formatted once (a long diary has thousands).
 _score_text = functools.cache(fmt_number)
 
 
 def _diary_point(entry: r.DiaryEntry) -> ScorePoint | None:
-    when = entry.date.isoformat()
     if entry.symptom_score is not None:
         value = float(entry.symptom_score)
-        return ScorePoint(
-            entry.date, value, "symptom score", f"{when}: symptom score {_score_text(value)}"
-        )
+        return ScorePoint(entry.date, value, "symptom score", _score_text(value))
     b = entry.basdai
     items = () if b is None else (b.q1, b.q2, b.q3, b.q4, b.q5, b.q6)
     if b is None or any(q is None for q in items):
@@ -378,7 +392,7 @@ def _diary_point(entry: r.DiaryEntry) -> ScorePoint | None:
         result = basdai(*(float(q) for q in items if q is not None))
     except ValueError:
         return None
-    return ScorePoint(entry.date, result.value, "BASDAI", f"{when}: BASDAI {result.display_value}")
+    return ScorePoint(entry.date, result.value, "BASDAI", result.display_value)
 
 
 def epoch_seconds(value: dt.date | dt.datetime) -> float:
@@ -410,6 +424,8 @@ DIARY_COLOR = QColor(110, 50, 150)
 WINDOW_BRUSH = QColor(120, 120, 120, 40)
 POSITIVE_WINDOW_BRUSH = QColor(213, 94, 0, 85)
 REGIMEN_COLOR = QColor(70, 70, 70)
+_DIARY_PEN = pg.mkPen(DIARY_COLOR, width=1.5)
+_DIARY_DOT = 4  # diameter of a diary entry's dot, in pixels
 
 
 class _OverlayViewBox(pg.ViewBox):
@@ -423,6 +439,63 @@ class _OverlayViewBox(pg.ViewBox):
 
     def mouseClickEvent(self, ev: Any) -> None:
         ev.ignore()
+
+
+class _Dots(pg.GraphicsObject):
+    """Filled round dots of one colour and size (in pixels), at points in date order.
+
+    What a ``ScatterPlotItem`` draws for a plain round symbol without an outline, made for
+    thousands of points: the scatter item looks up its symbol picture point by point each
+    time its data is set, which took longer than the rest of the timeline for a ten-year
+    diary. A dot is a point drawn with a round pen as wide as the dot; only the dates in
+    view are drawn (the view clips the others away in any case)."""
+
+    def __init__(self, color: QColor, diameter: float) -> None:
+        super().__init__()
+        self._pen = QPen(color, diameter)
+        self._pen.setCosmetic(True)  # pixels, whatever the zoom
+        self._pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self._x: list[float] = []
+        self._points = QPolygonF()
+        self._extent = QRectF()  # of the points (asked for at each paint: kept)
+
+    def setData(self, x: list[float], y: list[float]) -> None:
+        """Dots at (x, y), ``x`` in ascending order."""
+        self.prepareGeometryChange()
+        self._x = list(x)
+        # Filled through a view on the polygon's memory: quicker than a QPointF per point.
+        self._points = pg.functions.create_qpolygonf(len(x))
+        coords = pg.functions.ndarray_from_qpolygonf(self._points)
+        coords[:, 0] = x
+        coords[:, 1] = y
+        self._extent = self._points.boundingRect()
+        self.update()
+
+    def _half_dot(self) -> tuple[float, float]:
+        """Half a dot's width and height in data units (they change with the zoom)."""
+        half = self._pen.widthF() / 2
+        return half * (self.pixelWidth() or 0.0), half * (self.pixelHeight() or 0.0)
+
+    def boundingRect(self) -> QRectF:
+        # The points' extent, grown by half a dot: the dots reach that far on screen.
+        pad_x, pad_y = self._half_dot()
+        return self._extent.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()  # see ``boundingRect``
+        super().viewTransformChanged()
+
+    def paint(self, painter: QPainter, *args: Any) -> None:
+        view = self.viewRect()
+        if view is None or not self._x:
+            return
+        pad_x, _ = self._half_dot()
+        first = bisect.bisect_left(self._x, view.left() - pad_x)
+        last = bisect.bisect_right(self._x, view.right() + pad_x)
+        if first < last:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(self._pen)
+            painter.drawPoints(self._points.mid(first, last - first))
 
 
 class TimelinePlot(QWidget):
@@ -525,6 +598,7 @@ class TimelinePlot(QWidget):
         self.diary_plot.setLabel("left", "Diary (0–10)")
 
         self._regimen_labels: list[tuple[float, pg.TextItem]] = []
+        self._drawn: set[str] = set()  # the keys of ``_items`` drawn for the patient shown
         # What is drawn, kept from one patient to the next (see ``_draw``).
         self._items: dict[str, Any] = {}
         self._legend_proxies: dict[bool, pg.BarGraphItem] = {}
@@ -532,6 +606,12 @@ class TimelinePlot(QWidget):
         self._regimen_pool: list[tuple[tuple[pg.InfiniteLine, pg.InfiniteLine], pg.TextItem]] = []
         self._regimen_pen = pg.mkPen(REGIMEN_COLOR, width=1, style=Qt.PenStyle.DashLine)
         self._regimen_sample = pg.PlotDataItem(pen=self._regimen_pen)
+        # The legend's picture of the diary (line and dot); the plot draws them as two items.
+        # It lies in no plot: its one point only hands the dot's style on to the legend.
+        self._diary_sample = pg.PlotDataItem(
+            x=[0.0], y=[0.0], pen=_DIARY_PEN, symbol="o", symbolSize=_DIARY_DOT, symbolPen=None,
+            symbolBrush=DIARY_COLOR,
+        )  # fmt: skip
         self._dose_top = 1.0
         self.dose_plot.vb.sigXRangeChanged.connect(self._place_regimen_labels)
         self.graphics.scene().sigMouseMoved.connect(self._hover)
@@ -561,7 +641,6 @@ class TimelinePlot(QWidget):
         today = today or dt.date.today()
         series = timeline_series(case, today, wearing_off)
         self.series = series
-        self._clear()
         self._draw(series)
         self.title.setText(f"Timeline to {today.isoformat()}")
         self.graphics.setAccessibleDescription(series.summary())
@@ -654,12 +733,7 @@ class TimelinePlot(QWidget):
 
     def _clear(self) -> None:
         """Hide everything drawn (the items are kept and refilled by the next ``_draw``)."""
-        for item in self._items.values():
-            item.setVisible(False)
-        for line_pair, label in self._regimen_pool:
-            for line in line_pair:
-                line.setVisible(False)
-            label.setVisible(False)
+        self._hide_all_but(set(), regimens=0)
         self._regimen_labels = []
         self.dose_plot.setYRange(0, 1, padding=0)
         self.level_view.setYRange(0, 1, padding=0)
@@ -680,7 +754,27 @@ class TimelinePlot(QWidget):
             view.addItem(item)
             self._items[key] = item
         item.setVisible(True)
+        self._drawn.add(key)
         return item
+
+    @staticmethod
+    def _diary_line() -> pg.PlotDataItem:
+        line = pg.PlotDataItem(pen=_DIARY_PEN)
+        # Only the entries in view (and the one beyond each edge, so the line still runs out
+        # of the view): a ten-year diary has thousands, the default view a year of them.
+        line.setClipToView(True)
+        return line
+
+    def _hide_all_but(self, keys: set[str], *, regimens: int) -> None:
+        """Hide the items not drawn for the patient shown: all but ``keys`` and the first
+        ``regimens`` regimen lines and labels (hiding and showing again costs time)."""
+        for key, item in self._items.items():
+            if key not in keys:
+                item.setVisible(False)
+        for line_pair, label in self._regimen_pool[regimens:]:
+            for line in line_pair:
+                line.setVisible(False)
+            label.setVisible(False)
 
     def _set_legend(self, entries: list[tuple[Any, str]]) -> None:
         """Fill the legend with ``entries`` (item, name), unless it shows just those already."""
@@ -718,7 +812,10 @@ class TimelinePlot(QWidget):
     def _draw(self, s: TimelineSeries) -> None:
         """Fill the plots with ``s``. Each kind of mark is one item, made for the first patient
         that has it and refilled (``setData``/``setOpts``) for the next: rebuilding the items
-        and the legend for each patient took most of the time of opening a chart."""
+        and the legend for each patient took most of the time of opening a chart; the items
+        the previous patient had and this one has not are hidden at the end."""
+        self._drawn = set()
+        self._regimen_labels = []
         legend: list[tuple[Any, str]] = []
         # Late windows (lower plot), behind everything.
         for positive in (False, True):
@@ -846,24 +943,20 @@ class TimelinePlot(QWidget):
             )
             legend.append((marks, "Antibodies +" if positive else "Antibodies −"))
 
-        # The diary score (lower plot).
+        # The diary score (lower plot): a line through the entries, a dot on each.
         if s.diary:
-            curve = self._item(
-                "diary",
-                lambda: pg.PlotDataItem(
-                    pen=pg.mkPen(DIARY_COLOR, width=1.5),
-                    symbol="o",
-                    symbolSize=4,
-                    symbolPen=None,
-                    symbolBrush=DIARY_COLOR,
-                ),
-                self.diary_plot,
-                1,
+            curve = self._item("diary", self._diary_line, self.diary_plot, 1)
+            dots = self._item(
+                "diary dots", lambda: _Dots(DIARY_COLOR, _DIARY_DOT), self.diary_plot, 2
             )
-            curve.setData(x=[epoch_seconds(p.date) for p in s.diary], y=[p.value for p in s.diary])
+            x = [epoch_seconds(p.date) for p in s.diary]
+            y = [p.value for p in s.diary]
+            curve.setData(x=x, y=y)
+            dots.setData(x, y)
             kinds = sorted({p.kind for p in s.diary}, reverse=True)
-            legend.append((curve, "Diary score"))
-            curve.setToolTip("Diary: " + ", else ".join(kinds))
+            legend.append((self._diary_sample, "Diary score"))
+            for item in (curve, dots):
+                item.setToolTip("Diary: " + ", else ".join(kinds))
 
         # Regimen changes through both plots, labelled in the upper one. A label whose line is
         # left of the view sticks to the left edge (the regimen in effect there stays named).
@@ -895,6 +988,7 @@ class TimelinePlot(QWidget):
         self._dose_top = dose_top
         if s.regimens:
             legend.append((self._regimen_sample, "Regimen change"))
+        self._hide_all_but(self._drawn, regimens=len(s.regimens))
         self._set_legend(legend)
         self._place_regimen_labels()
         self._sync_level_view()
