@@ -123,6 +123,20 @@ def staff(db: Any) -> Staff:
     return Staff(db)
 
 
+def write_row_by_row(database: Any, case: Any, actor: Any) -> int:
+    """Write ``case`` as entries made one by one would be (one ``create`` audit row per row),
+    not as an import (one ``import`` event for all): for tests of the per-row trail. Returns
+    the patient's id."""
+    from clinic_gui.store.cases import creation_stamp, insert_record, insert_rows
+    from clinic_gui.store.connection import write_transaction
+
+    stamp = creation_stamp(actor)
+    with write_transaction(database):
+        pid = insert_record(database, "patient", case.patient, {}, stamp)
+        insert_rows(database, [(pid, case)], stamp)
+    return pid
+
+
 def staffed_database(path: Path) -> Path:
     """A new clinic database at ``path`` with ``Staff`` (for the command line's --user)."""
     from clinic_gui.store.connection import open_database

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Staff, load_case_json, run_cli
+from conftest import Staff, load_case_json, run_cli, write_row_by_row
 
 from clinic_gui.domain import records as r
 from clinic_gui.domain.case_file import parse_case
@@ -34,14 +34,8 @@ def seeded(db: Any, staff: Staff) -> Any:
 @pytest.fixture
 def row_audited(db: Any, staff: Staff) -> Any:
     """The seed case written row by row outside a bulk import: one audit row per row."""
-    from clinic_gui.store.cases import creation_stamp, insert_record, insert_rows
-    from clinic_gui.store.connection import write_transaction
-
     case = parse_case(load_case_json("seed-as-wearing-off.json"), today=TODAY)
-    stamp = creation_stamp(staff.nurse)
-    with write_transaction(db):
-        pid = insert_record(db, "patient", case.patient, {}, stamp)
-        insert_rows(db, [(pid, case)], stamp)
+    write_row_by_row(db, case, staff.nurse)
     return db
 
 

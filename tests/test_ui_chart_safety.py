@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import load_case_json
+from conftest import load_case_json, write_row_by_row
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel
@@ -159,8 +159,8 @@ def test_changes_tab_lists_an_infusion_recorded_and_later_voided(
     ]
     row = model.row_at(0)
     assert (row.what, row.entry_text) == ("infusion", "2025-11-24")
-    # The import that created the record is in the history too, oldest last.
-    assert _texts(model, model.rowCount() - 1)[1:4] == ["rn.kim", "created", "patient details"]
+    # The import that created the record is in the history too, oldest last: one event.
+    assert _texts(model, model.rowCount() - 1)[1:4] == ["rn.kim", "imported", "case file"]
     imported = [
         _texts(model, n) for n in range(model.rowCount()) if model.row_at(n).action == "imported"
     ]
@@ -398,7 +398,7 @@ def test_plain_tooltip_escapes_only_what_qt_would_read_as_html() -> None:
 
 
 def test_html_typed_into_the_record_is_shown_literally(qtbot: Any, db: Any, staff: Any) -> None:
-    insert_case(db, _injected_case(), actor=staff.physician)
+    write_row_by_row(db, _injected_case(), staff.physician)  # each row's creation in Changes
     entries.sign_off(
         db, MRN, decision_row=LOW_ROW, assessment_json="{}", note=NOTES, actor=staff.physician
     )

@@ -25,7 +25,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -214,6 +214,10 @@ class AuditEntry:
     patient_mrn: str | None
     changes: tuple[tuple[str, Any, Any], ...]  # (field, before, after) for what changed
     detail: str | None
+    # The row's values after the change (before it, for a row-level event without an
+    # after): which entry it was, also for a row created by an import, whose creation is
+    # one ``import`` event rather than a ``create`` row of its own.
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 def entries(
@@ -255,8 +259,12 @@ def entries(
     for row in db.execute(sql, params).fetchall():
         id_, at, who, ws, action_, table_, row_id, pid, mrn, before, after, detail = row
         # An event's after_json holds facts for programs, not a row's values: no changes.
-        changes = _changes(before, after) if action_ in ROW_ACTIONS else ()
-        out.append(AuditEntry(id_, at, who, ws, action_, table_, row_id, pid, mrn, changes, detail))
+        row_level = action_ in ROW_ACTIONS
+        changes = _changes(before, after) if row_level else ()
+        values = json.loads(after or before or "{}") if row_level else {}
+        out.append(
+            AuditEntry(id_, at, who, ws, action_, table_, row_id, pid, mrn, changes, detail, values)
+        )
     return out
 
 
