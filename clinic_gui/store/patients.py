@@ -136,7 +136,8 @@ def _name_candidates(db: Database, needle: str, bound: int) -> tuple[str, list[s
     """SQL for the patients whose name may hold ``needle``: those with the two trigrams of
     the text (lower-cased as SQLite's ``lower``) that the fewest names hold, counting no
     further than ``bound`` (at most ``MOST_TRIGRAMS`` of its trigrams, spread over it; only
-    the rarest when the second is held by ``bound`` names or more); for text of
+    the rarest when the second is held by so many names that reading them costs more than
+    reading the rarest's patients); for text of
     one or two characters, those with a trigram that starts with it (names are indexed with
     two padding characters after them, so every place in a name starts a trigram)."""
     low = "".join(c.lower() if c.isascii() else c for c in needle)
@@ -148,8 +149,16 @@ def _name_candidates(db: Database, needle: str, bound: int) -> tuple[str, list[s
         step = (len(trigrams) - 1) / (MOST_TRIGRAMS - 1)
         trigrams = [trigrams[round(k * step)] for k in range(MOST_TRIGRAMS)]
     counted = sorted((_count(db, _TRIGRAM, [t], bound), t) for t in trigrams)
-    if len(counted) > 1 and counted[1][0] < bound:  # the two rarest, when both are few
-        return f"{_TRIGRAM} INTERSECT {_TRIGRAM}", [counted[0][1], counted[1][1]]
+    if len(counted) > 1:
+        # Intersect with the second rarest while reading its entries (one index entry each)
+        # costs less than reading the rarest's candidates (a row each): recounted further
+        # when the first count stopped at ``bound``.
+        (rarest, first), (second_count, second) = counted[0], counted[1]
+        worth = max(rarest, 1) * CANDIDATE_COST
+        if second_count >= bound:
+            second_count = _count(db, _TRIGRAM, [second], worth)
+        if second_count < worth:
+            return f"{_TRIGRAM} INTERSECT {_TRIGRAM}", [first, second]
     return _TRIGRAM, [counted[0][1]]
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.domain.worklist import CATEGORIES, ClinicOverview, WorklistItem
-from clinic_gui.store.overview import current_overview
+from clinic_gui.store.overview import OverviewStopped, current_overview
 from clinic_gui.ui.background import BackgroundTask
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
 
@@ -119,9 +119,12 @@ class WorklistView(QWidget):
             return
         path, today, stop, progress = self.db_path, self.today, self._stop, self._progress
 
-        def work() -> ClinicOverview:
+        def work() -> ClinicOverview | None:
             # Stored rows, and only the patients whose record changed assessed again.
-            return current_overview(path, today, stop=stop, progress=progress.advanced.emit)
+            try:
+                return current_overview(path, today, stop=stop, progress=progress.advanced.emit)
+            except OverviewStopped:
+                return None  # asked to stop: the window is closing
 
         self.task = BackgroundTask(work, self)
         self.task.done.connect(self._show)
@@ -130,14 +133,17 @@ class WorklistView(QWidget):
         self.refresh_button.setEnabled(False)
         self.task.start()
 
-    def _show(self, overview: ClinicOverview) -> None:
+    def _show(self, overview: ClinicOverview | None) -> None:
+        self.refresh_button.setEnabled(True)
+        if overview is None:
+            self.status.setText("Stopped; what was worked out so far is kept.")
+            return
         items = list(overview.items)
         self.model.set_rows(items)
         self.table.sortByColumn(CATEGORY, Qt.SortOrder.AscendingOrder)
         counts = {key: sum(i.category == key for i in items) for key in CATEGORIES}
         summary = ", ".join(f"{label}: {counts[key]}" for key, label in CATEGORIES.items())
         self.status.setText(f"As of {self.today.isoformat()}. {summary}.")
-        self.refresh_button.setEnabled(True)
         self.overview_ready.emit(overview)
         self.refreshed.emit(len(items))
 
