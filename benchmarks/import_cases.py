@@ -42,7 +42,7 @@ from clinic_gui.store.demo_clinic import write_demo_clinic
 from clinic_gui.store.users import create_user
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
-from measure import machine, row, write_doc
+from measure import headline, machine, row, write_doc
 
 AS_OF = dt.date(2026, 11, 1)
 SEED = 1
@@ -143,6 +143,14 @@ def import_section(count: int, folder: Path) -> str:
     loads, inserts = per_file(files, folder / "in-process.sqlite")
     totals = [load + insert for load, insert in zip(loads, inserts, strict=True)]
     complete = (result.patients, result.records) == (count, records)
+    headline(
+        f"Import of {count:,} case files (one `import-case` process)",
+        f"{seconds:.0f} s: {count / seconds:.1f} files/s, {records / seconds:,.0f} records/s"
+        + ("" if complete else " (NOT all stored)"),
+        "records per second (no target)",
+        None,
+        "benchmarks-import.md",
+    )
     return "\n".join(
         [
             f"## `clinic-gui import-case` of {count} files",
@@ -184,6 +192,13 @@ def demo_section(patients: int, folder: Path) -> str:
     seconds = time.perf_counter() - started
     result = stored(path)
     rows = result.patients + result.records
+    headline(
+        f"Demo clinic generation ({patients:,} patients)",
+        f"{result.patients / seconds:.0f} patients/s, {rows / seconds:,.0f} rows/s",
+        "records per second (no target)",
+        None,
+        "benchmarks-import.md",
+    )
     return "\n".join(
         [
             f"## Demo clinic of {patients} patients",

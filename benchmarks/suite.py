@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from big_clinic import AS_OF, big_clinic, build_figures
+from big_clinic import AS_OF, CACHE, big_clinic, build_figures
 from measure import HEADLINES_ENV, headline, machine
 
 HERE = Path(__file__).resolve().parent
@@ -53,13 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clinic", type=Path, help="instead of the 50,000-patient clinic")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--pages", type=Path, default=ROOT / "docs", help="each one's page")
+    parser.add_argument("--kept", type=Path, default=CACHE, help="each one's latest headlines")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         headlines = Path(scratch) / "headlines.jsonl"
         env = {**os.environ, HEADLINES_ENV: str(headlines)}
         clinic = args.clinic or big_clinic()
-        _report_build(clinic, headlines)
+        _report_build(clinic, args.kept / "headlines-build.jsonl")
         failed = []
         for name, command in _benchmarks(clinic, args.pages).items():
             if args.only and name not in args.only:
@@ -69,15 +70,33 @@ def main(argv: list[str] | None = None) -> int:
                 copy = Path(scratch) / "clinic-copy.sqlite"
                 shutil.copyfile(clinic, copy)
                 command = [str(copy) if part == str(clinic) else part for part in command]
+            headlines.unlink(missing_ok=True)
             done = subprocess.run([sys.executable, str(HERE / command[0]), *command[1:]], env=env)
             if done.returncode != 0:
                 failed.append(name)
-        lines = headlines.read_text().splitlines() if headlines.exists() else []
-        entries = [json.loads(line) for line in lines]
+            kept = args.kept / f"headlines-{name}.jsonl"
+            if headlines.exists():  # this run's figures replace the kept ones
+                args.kept.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(headlines, kept)
+            elif done.returncode != 0:
+                kept.unlink(missing_ok=True)
+        entries = _kept_headlines(args.kept, [*_benchmarks(clinic, args.pages)])
     minutes = (time.perf_counter() - started) / 60
     _write(args.out, entries, clinic, failed, minutes)
     print(args.out.read_text(encoding="utf-8"))
     return 1 if failed else 0
+
+
+def _kept_headlines(kept: Path, names: list[str]) -> list[dict[str, Any]]:
+    """The latest headline figures of every benchmark, in suite order (a benchmark rerun
+    with ``--only`` replaces its own; the others keep theirs), each with its date."""
+    entries = []
+    for name in ["build", *names]:
+        path = kept / f"headlines-{name}.jsonl"
+        if path.exists():
+            day = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+            entries += [{**json.loads(line), "day": day} for line in path.read_text().splitlines()]
+    return entries
 
 
 def _report_build(clinic: Path, headlines: Path) -> None:
@@ -85,6 +104,8 @@ def _report_build(clinic: Path, headlines: Path) -> None:
         build = build_figures(clinic)
     except FileNotFoundError:  # a clinic given with --clinic
         return
+    headlines.parent.mkdir(parents=True, exist_ok=True)
+    headlines.unlink(missing_ok=True)
     os.environ[HEADLINES_ENV] = str(headlines)  # headline() writes there, for this call only
     try:
         _build_headline(build)
@@ -110,7 +131,7 @@ def _write(out: Path, entries: list[dict], clinic: Path, failed: list[str], minu
 
     rows = [
         f"| {e['figure']} | {e['measured']} | {e['target']} | {met(e['met'])} | "
-        f"[{e['page']}]({e['page']}) |"
+        f"[{e['page']}]({e['page']}), {e['day']} |"
         for e in entries
     ]
     try:
@@ -123,13 +144,13 @@ def _write(out: Path, entries: list[dict], clinic: Path, failed: list[str], minu
         "",
         "Written by `benchmarks/suite.py` (`make bench`); figures from one run on one machine. "
         "Each line links to the page with the method, the spread of the repeated runs and "
-        "the query plans.",
+        "the query plans, and says when it was last run (`--only NAME` reruns one).",
         "",
-        f"Machine: {machine()}. Run on {dt.date.today().isoformat()}, {minutes:.0f} min in all.",
+        f"Machine: {machine()}. Last run {dt.date.today().isoformat()}, {minutes:.0f} min.",
         "",
         f"Clinic: the demo clinic as of {AS_OF}: {clinic_line.rsplit(' in ', 1)[0]}.",
         "",
-        "| what | measured | target | | details |",
+        "| what | measured | target | | details, run on |",
         "|---|---|---|---|---|",
         *rows,
         "",

@@ -111,6 +111,7 @@ def test_benchmark_suite_collects_the_headlines(tmp_path: Path) -> None:
     write_demo_clinic(clinic, patients=8, seed=1, as_of=suite.AS_OF)
     out = tmp_path / "benchmarks.md"
     args = ["--only", "worklist", "--clinic", str(clinic), "--pages", str(tmp_path)]
+    args += ["--kept", str(tmp_path / "kept")]
     assert suite.main([*args, "--out", str(out)]) == 0
     text = out.read_text()
     assert "Worklist open (overview stored for the day), 8 patients" in text
