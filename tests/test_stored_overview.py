@@ -97,20 +97,39 @@ def test_another_day_or_another_engine_makes_every_row_stale(
     assert len(_stale(clinic, later)) == 40
 
 
-def test_a_save_while_the_overview_is_worked_out_is_not_overwritten(clinic: Path) -> None:
-    """The claim is deleted by the save, so the result from the older record is not stored."""
+def test_a_save_while_the_overview_is_worked_out_is_not_stored(clinic: Path) -> None:
+    """A change after the audit mark: that patient's result (perhaps from the older record)
+    is not stored, the others are."""
     db = open_database(clinic, create=False, health_check=False)
     try:
         ids = stored.stored_overview(db, AS_OF).stale
-        assert stored._claimed(db, ids, AS_OF)
+        mark = stored._mark(db)
         worked_out = _whole(clinic, AS_OF)  # read before the save below
         mrn, pid = db.execute("SELECT mrn, id FROM patient WHERE id = ?", [ids[0]]).fetchone()
         _a_trough_for(clinic, mrn)
-        assert stored.store(db, worked_out) == len(ids) - 1
+        assert stored.store(db, worked_out, since=mark) == len(ids) - 1
         assert stored.stored_overview(db, AS_OF).stale == (pid,)
     finally:
         db.close()
     assert stored.current_overview(clinic, AS_OF) == _whole(clinic, AS_OF)
+
+
+def test_results_wait_while_saves_are_held_back_and_are_stored_with_a_later_chunk(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saves held back (the check after start-up): the first chunks cannot be stored yet;
+    once saves go ahead, they are stored with the next one."""
+    monkeypatch.setattr(stored, "CHUNK", 10)
+    real_store, held_back = stored.store, [True, True]
+
+    def store(db: Any, overview: Any, *, since: int) -> int:
+        if held_back and held_back.pop():
+            raise connection.CheckPending(connection.CHECK_PENDING_MESSAGE)
+        return real_store(db, overview, since=since)
+
+    monkeypatch.setattr(stored, "store", store)
+    assert stored.current_overview(clinic, AS_OF) == _whole(clinic, AS_OF)
+    assert _stale(clinic, AS_OF) == ()
 
 
 def test_a_read_only_database_gets_the_overview_and_stores_nothing(

@@ -8,21 +8,24 @@ as worked out for one date by one engine, and ``current_overview`` assesses only
 patients without a current row:
 
 1. read every current patient's stored row (one query);
-2. *claim* the stale ones: their rows are written with ``data`` NULL, for today and this
-   engine, and committed;
-3. assess them from a read of their records (``clinic.assess_clinic``; in several
-   processes when there are many) and store each result only where the claim still stands.
+2. note the audit trail's last row id (the *mark*), then assess the stale patients from a
+   read of their records (``clinic.assess_clinic``; in several processes when there are
+   many);
+3. store each patient's result unless the audit trail has a row about them after the mark.
 
-Steps 2 and 3 go ``CHUNK`` patients at a time, so the worklist can show its progress, a
-first assessment of the day that is stopped (the app closes) keeps what it has done, and a
-claim is never much older than the read it protects.
+Steps 2 and 3 go ``CHUNK`` patients at a time, so the worklist can show its progress and a
+first assessment of the day that is stopped (the app closes) keeps what it has done.
 
-Why the claim: the triggers of schema v4 delete a patient's row in the transaction of any
-change to their record. A save between the read of step 3 and its store deletes the claim,
-so the result worked out from the older record is not stored, and the patient is assessed
-again next time. A stored row therefore never describes an older record than the one in the
-database. On a read-only database nothing is claimed or stored; stale patients are assessed
-every time.
+Why the mark: every change to what the overview is built from writes an audit row naming
+the patient, in the change's own transaction (the schema v2 triggers, or an import's one
+event). A save committed after the mark, so perhaps after the read, leaves such a row; that
+patient's result, perhaps worked out from the older record, is not stored, and they are
+assessed again next time. The triggers of schema v4 also delete a patient's stored row when
+their record changes. A stored row therefore never describes an older record than the one in
+the database. Nothing is written before the read, so the assessment can start while saves
+are still held back (the database check after start-up); results that cannot be stored yet
+are stored with a later chunk, once saves go ahead. On a read-only database nothing is
+stored; stale patients are assessed every time.
 
 The stored rows are derived data, not the record: they are not audited, and a row may be
 replaced or deleted at any time (it is worked out again).
@@ -30,7 +33,6 @@ replaced or deleted at any time (it is worked out again).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -134,19 +136,15 @@ def current_overview(
         stored = stored_overview(db, as_of)
         if not stored.stale:
             return stored.overview
-        writable = not is_read_only(db)
+        storing = not is_read_only(db)
         chunks = [stored.stale[i : i + CHUNK] for i in range(0, len(stored.stale), CHUNK)]
         parallel = workers if len(stored.stale) >= PARALLEL_FROM else 1
         parts, done = [stored.overview], 0
-
-        def claim(chunk: Sequence[int]) -> bool:
-            return writable and _claimed(db, chunk, as_of)
-
-        for claimed, fresh in _assessed(path, as_of, chunks, parallel, claim):
-            if claimed:
-                with contextlib.suppress(WriteFailed):  # kept for next time only; shown anyway
-                    store(db, fresh)
+        unstored: list[tuple[int, ClinicOverview]] = []
+        for mark, fresh in _assessed(path, as_of, chunks, parallel, lambda: _mark(db)):
             parts.append(fresh)
+            if storing:
+                unstored = _stored_where_possible(db, [*unstored, (mark, fresh)])
             done += len(fresh.flags)
             if progress is not None:
                 progress(done, len(stored.stale))
@@ -157,79 +155,90 @@ def current_overview(
         db.close()
 
 
+def _mark(db: Database) -> int:
+    """The audit trail's last row id: any change made after it has a larger one."""
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0])
+
+
+def _stored_where_possible(
+    db: Database, results: list[tuple[int, ClinicOverview]]
+) -> list[tuple[int, ClinicOverview]]:
+    """Store each (mark, overview); those the database cannot take yet are returned."""
+    for n, (mark, overview) in enumerate(results):
+        try:
+            store(db, overview, since=mark)
+        except WriteFailed:  # e.g. saves held back until the check after start-up passes
+            return results[n:]
+    return []
+
+
 def _assessed(
     path: Path | str,
     as_of: dt.date,
     chunks: Sequence[Sequence[int]],
     workers: int,
-    claim: Callable[[Sequence[int]], bool],
-) -> Iterator[tuple[bool, ClinicOverview]]:
-    """Each chunk's overview with whether it was claimed, the claim made just before the
-    chunk's records are read (at most ``workers`` chunks are under way at once, so a claim
-    is never much older than its read)."""
+    mark: Callable[[], int],
+) -> Iterator[tuple[int, ClinicOverview]]:
+    """Each chunk's overview with the audit mark noted just before its records are read (at
+    most ``workers`` + 1 chunks are under way at once, so a mark is never much older than
+    its read)."""
     if workers <= 1:
         for chunk in chunks:
-            claimed = claim(chunk)
-            yield claimed, assess_clinic(path, as_of, ids=chunk)
+            before = mark()
+            yield before, assess_clinic(path, as_of, ids=chunk)
         return
     context = multiprocessing.get_context("spawn")  # safe from a GUI thread
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        running: deque[tuple[bool, Future[ClinicOverview]]] = deque()
+        running: deque[tuple[int, Future[ClinicOverview]]] = deque()
         try:
             for chunk in chunks:
-                claimed = claim(chunk)
-                running.append((claimed, pool.submit(assess_clinic, str(path), as_of, ids=chunk)))
+                before = mark()
+                running.append((before, pool.submit(assess_clinic, str(path), as_of, ids=chunk)))
                 if len(running) > workers:
-                    claimed, future = running.popleft()
-                    yield claimed, future.result()
+                    before, future = running.popleft()
+                    yield before, future.result()
             while running:
-                claimed, future = running.popleft()
-                yield claimed, future.result()
+                before, future = running.popleft()
+                yield before, future.result()
         finally:  # stopped early: chunks not started are dropped
             for _, future in running:
                 future.cancel()
 
 
-def _claimed(db: Database, ids: Sequence[int], as_of: dt.date) -> bool:
-    """Claim the patients' rows; False when the database cannot take the write now (the
-    overview is then worked out without being stored: it is derived data)."""
-    try:
-        with write_transaction(db):
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO patient_overview (patient_id, as_of, engine, data) "
-                "VALUES (?, ?, ?, NULL)",
-                [(pid, as_of.isoformat(), engine_stamp()) for pid in ids],
-            )
-    except WriteFailed:
-        return False
-    return True
-
-
-def store(db: Database, overview: ClinicOverview) -> int:
-    """Store each patient's part of ``overview`` where their claim still stands; returns how
-    many rows were stored."""
+def store(db: Database, overview: ClinicOverview, *, since: int) -> int:
+    """Store each patient's part of ``overview`` (worked out from records read after audit
+    row ``since``) unless the audit trail has a row about them after it; returns how many
+    rows were stored."""
     by_mrn: dict[str, list[list[Any]]] = {mrn: [] for mrn in overview.flags}
     for item in overview.items:
         by_mrn[item.mrn].append([item.category, _iso(item.day), item.detail])
-    ids = dict(
-        db.execute(
-            "SELECT mrn, id FROM patient WHERE mrn IN (SELECT value FROM json_each(?))",
-            [json.dumps(list(overview.flags))],
-        ).fetchall()
-    )
     day, engine = overview.as_of.isoformat(), engine_stamp()
-    rows = [
-        (json.dumps([astuple(flags), by_mrn[mrn]]), ids[mrn], day, engine)
-        for mrn, flags in overview.flags.items()
-    ]
     with write_transaction(db):
-        before = db.conn.total_changes
+        changed = {
+            mrn
+            for (mrn,) in db.execute(
+                "SELECT DISTINCT p.mrn FROM audit a JOIN patient p ON p.id = a.patient_id "
+                "WHERE a.id > ? AND a.patient_id IS NOT NULL",
+                [since],
+            )
+        }
+        ids = dict(
+            db.execute(
+                "SELECT mrn, id FROM patient WHERE mrn IN (SELECT value FROM json_each(?))",
+                [json.dumps([mrn for mrn in overview.flags if mrn not in changed])],
+            ).fetchall()
+        )
+        rows = [
+            (ids[mrn], day, engine, json.dumps([astuple(flags), by_mrn[mrn]]))
+            for mrn, flags in overview.flags.items()
+            if mrn in ids
+        ]
         db.conn.executemany(
-            "UPDATE patient_overview SET data = ? "
-            "WHERE patient_id = ? AND data IS NULL AND as_of = ? AND engine = ?",
+            "INSERT OR REPLACE INTO patient_overview (patient_id, as_of, engine, data) "
+            "VALUES (?, ?, ?, ?)",
             rows,
         )
-        return db.conn.total_changes - before
+        return len(rows)
 
 
 def _iso(day: dt.date | None) -> str | None:

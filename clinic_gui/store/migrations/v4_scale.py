@@ -16,8 +16,9 @@ Frozen once released: later schemas change it through new steps.
   whose record changed are assessed again (``store.overview``). It is derived data, not
   part of the record: rows are replaced freely and not audited. Triggers on the tables the
   overview is built from delete the patient's row in the same transaction as any change,
-  so a stored row is never older than the record it was worked out from. ``data`` is NULL
-  while the row is being worked out (see ``store.overview`` for why).
+  so a stored row is never older than the record it was worked out from (``store.overview``
+  also checks the audit trail for changes made while it was being worked out). ``data``
+  may be NULL: a row without an overview, as if there were none.
 """
 
 from __future__ import annotations
