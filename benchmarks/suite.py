@@ -142,7 +142,7 @@ def _write(out: Path, entries: list[dict], clinic: Path, failed: list[str], minu
     lines = [
         "# Benchmarks",
         "",
-        "Written by `benchmarks/suite.py` (`make bench`); figures from one run on one machine. "
+        "Written by `benchmarks/suite.py` (`make bench`); figures from one machine. "
         "Each line links to the page with the method, the spread of the repeated runs and "
         "the query plans, and says when it was last run (`--only NAME` reruns one).",
         "",

@@ -83,8 +83,8 @@ def test_view_builds_in_the_background_and_opens_a_chart(
         view.refresh()
     assert blocker.args[0] == view.model.rowCount() > 0
     assert "Overdue: 2" in view.status.text()
-    first = view.proxy.index(0, 0)
-    assert view.proxy.data(first) == "Overdue"
+    first = view.model.index(0, 0)
+    assert view.model.data(first) == "Overdue"
     view.table.setCurrentIndex(first)
     with qtbot.waitSignal(view.patient_activated) as opened:
         qtbot.keyClick(view.table, Qt.Key.Key_Return)
@@ -155,3 +155,24 @@ def test_view_shows_progress_and_stops_when_asked(
     view.refresh()
     qtbot.waitUntil(lambda: view.refresh_button.isEnabled(), timeout=20_000)
     assert view.status.text() == "Stopped; what was worked out so far is kept."
+
+
+def test_the_model_sorts_itself_and_the_current_row_follows(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QTableView
+
+    from clinic_gui.ui.worklist_view import NAME, WorklistModel
+
+    model = WorklistModel()
+    items = build_worklist(
+        [_case("seed-as-wearing-off.json"), _case("cd-low-trough.json")], dt.date(2026, 1, 13)
+    )
+    model.set_rows(items)
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    table.setCurrentIndex(model.index(0, 0))
+    current = model.row_at(0)
+    model.sort(NAME, Qt.SortOrder.DescendingOrder)
+    names = [model.data(model.index(n, NAME)) for n in range(model.rowCount())]
+    assert names == sorted(names, reverse=True)
+    assert model.row_at(table.currentIndex().row()) == current

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,40 +35,78 @@ from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
 COLUMNS = ("Category", "Date", "MRN", "Name", "Indication", "Details")
 CATEGORY, DATE, MRN, NAME, INDICATION, DETAILS = range(len(COLUMNS))
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 _TINTS = {"overdue": "#fde7e9", "wearing_off_no_trough": "#fff4e0"}
 
 
 class WorklistModel(RowTableModel):
+    """The worklist entries, each row's text and sort keys worked out once when the rows are
+    set: a large clinic's worklist has tens of thousands of entries, and Qt asks for each
+    cell many times (hundreds of thousands of calls when a proxy sorts them).
+
+    Sorting is the model's own (``sort``, what a header click calls): one Python sort of
+    the rows by precomputed keys, so no sort proxy asks for every cell."""
+
     columns = COLUMNS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cells: list[tuple[str, ...]] = []
+        self._keys: list[tuple[Any, ...]] = []
+
+    def set_rows(self, rows: Iterable[WorklistItem]) -> None:
+        items = list(rows)
+        short = vocabulary().indication_short
+        order = list(CATEGORIES)
+        self.beginResetModel()
+        self._rows = items
+        self._cells = [
+            (
+                item.category_label,
+                item.day.isoformat() if item.day else "",
+                item.mrn,
+                item.name,
+                short.get(item.indication, item.indication),
+                item.detail,
+            )
+            for item in items
+        ]
+        self._keys = [
+            (order.index(item.category), (item.day or dt.date.max).isoformat(), *cells[2:])
+            for item, cells in zip(items, self._cells, strict=True)
+        ]
+        self.endResetModel()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item: WorklistItem = self._rows[index.row()]
-        column = index.column()
-        if role == ITEM_ROLE:
-            return item
-        if role == SORT_ROLE:
-            if column == CATEGORY:
-                return list(CATEGORIES).index(item.category)
-            if column == DATE:
-                return (item.day or dt.date.max).isoformat()
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return {
-                CATEGORY: item.category_label,
-                DATE: item.day.isoformat() if item.day else "",
-                MRN: item.mrn,
-                NAME: item.name,
-                INDICATION: vocabulary().indication_short.get(item.indication, item.indication),
-                DETAILS: item.detail,
-            }[column]
-        if role == Qt.ItemDataRole.BackgroundRole and item.category in _TINTS:
-            return QBrush(QColor(_TINTS[item.category]))
+            return self._cells[row][column]
+        if role == ITEM_ROLE:
+            return self._rows[row]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            tint = _TINTS.get(self._rows[row].category)
+            return None if tint is None else QBrush(QColor(tint))
         if role == Qt.ItemDataRole.ToolTipRole and column == DETAILS:
-            return item.detail
+            return self._cells[row][DETAILS]
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        moved = sorted(
+            range(len(self._rows)),
+            key=lambda n: self._keys[n][column],
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        where = {old: new for new, old in enumerate(moved)}
+        self._rows = [self._rows[n] for n in moved]
+        self._cells = [self._cells[n] for n in moved]
+        self._keys = [self._keys[n] for n in moved]
+        kept = self.persistentIndexList()  # the selection and current row follow their rows
+        self.changePersistentIndexList(kept, [self.index(where[i.row()], i.column()) for i in kept])
+        self.layoutChanged.emit()
 
 
 class _Progress(QObject):
@@ -85,12 +124,9 @@ class WorklistView(QWidget):
         self.db_path = db_path
         self.today = today or dt.date.today()
         self.model = WorklistModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         # No alternating rows: overdue and wearing-off rows are tinted instead.
         self.table = read_only_table(
-            QTableView(), self.proxy, "Worklist entries", alternating=False
+            QTableView(), self.model, "Worklist entries", alternating=False
         )
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
@@ -161,6 +197,6 @@ class WorklistView(QWidget):
         self.refresh_button.setEnabled(True)
 
     def _activate(self, index: QModelIndex) -> None:
-        item = self.proxy.data(index, ITEM_ROLE)
+        item = self.model.data(index, ITEM_ROLE)
         if item is not None:
             self.patient_activated.emit(item.mrn)
