@@ -250,9 +250,16 @@ def inspect(path: Path) -> Inspection:
 
 
 def audit_mismatches(db: ClinicDatabase) -> list[str]:
-    """Each clinical row has exactly one ``create`` audit row and each such audit row its
-    row; each patient exactly one ``import`` event (every patient here came from a case)."""
+    """Each clinical row is audited exactly once as created, by its own ``create`` row or
+    within the id range an ``import`` event names (schema v4), and each such audit row or
+    range has its rows; each patient has exactly one ``import`` event (every patient here
+    came from a case)."""
     problems = []
+    ranges = [
+        json.loads(after)["created"]
+        for (after,) in db.execute("SELECT after_json FROM audit WHERE action = 'import'")
+        if after
+    ]
     for table in AUDITED_TABLES:
         rows = Counter(i for (i,) in db.execute(f"SELECT id FROM {table}"))
         logged = Counter(
@@ -261,6 +268,10 @@ def audit_mismatches(db: ClinicDatabase) -> list[str]:
                 "SELECT row_id FROM audit WHERE action = 'create' AND table_name = ?", [table]
             )
         )
+        for created in ranges:
+            if table in created:
+                first, last = created[table]
+                logged.update(range(first, last + 1))
         if rows != logged:
             problems.append(
                 f"{table}: {sum((rows - logged).values())} rows without their audit row, "
