@@ -165,6 +165,7 @@ def test_changes_tab_lists_an_infusion_recorded_and_later_voided(
         _texts(model, n) for n in range(model.rowCount()) if model.row_at(n).action == "imported"
     ]
     assert [t[1:4] for t in imported] == [["rn.kim", "imported", "case file"]]
+    assert imported[0][4].startswith(f"case file for {MRN}; rows created: patient 1, weight ")
 
     tab.table.selectRow(0)
     assert tab.detail.textFormat() == PLAIN

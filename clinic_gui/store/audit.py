@@ -216,7 +216,8 @@ class AuditEntry:
     detail: str | None
     # The row's values after the change (before it, for a row-level event without an
     # after): which entry it was, also for a row created by an import, whose creation is
-    # one ``import`` event rather than a ``create`` row of its own.
+    # one ``import`` event rather than a ``create`` row of its own. For an app event, its
+    # facts (an import's ``{"created": {table: [first id, last id]}}``).
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -261,7 +262,10 @@ def entries(
         # An event's after_json holds facts for programs, not a row's values: no changes.
         row_level = action_ in ROW_ACTIONS
         changes = _changes(before, after) if row_level else ()
-        values = json.loads(after or before or "{}") if row_level else {}
+        if row_level:
+            values = json.loads(after or before or "{}")
+        else:  # an event's facts, e.g. the id ranges an import created ("created")
+            values = json.loads(after) if after else {}
         out.append(
             AuditEntry(id_, at, who, ws, action_, table_, row_id, pid, mrn, changes, detail, values)
         )

@@ -53,8 +53,18 @@ def _value(value: Any) -> str:
 _OWN_COLUMNS = {"id", "patient_id"}
 
 
+def created_text(entry: AuditEntry) -> str:
+    """What an import created, from its event: "rows created: patient 1, diary 1,535, …"."""
+    created = entry.values.get("created") or {}
+    counts = [f"{table} {last - first + 1:,}" for table, (first, last) in created.items()]
+    return f"rows created: {', '.join(counts)}" if counts else ""
+
+
 def changes_text(entry: AuditEntry, separator: str = "; ") -> str:
-    """ "kg: 80 → 82.4; lot: — → L1" for a change; "kg: 82.4; lot: L1" for a new row."""
+    """ "kg: 80 → 82.4; lot: — → L1" for a change; "kg: 82.4; lot: L1" for a new row;
+    what an import created."""
+    if entry.action == "import":
+        return created_text(entry)
     if entry.action == "create":
         parts = [
             f"{name}: {_value(after)}"

@@ -23,6 +23,7 @@ from clinic_gui.domain import records as r
 from clinic_gui.domain.formatting import fmt_number, fmt_quantity
 from clinic_gui.domain.vocabulary import vocabulary
 from clinic_gui.store import audit
+from clinic_gui.ui.admin.audit_view import created_text
 from clinic_gui.ui.chart.labs_tab import min_table_height
 from clinic_gui.ui.chart.session import ChartSession
 from clinic_gui.ui.row_table_model import Index, RowTableModel, read_only_table
@@ -193,7 +194,9 @@ def describe_changes(
         amount = fmt_quantity(value, unit) if isinstance(value, int | float) else EMPTY
         test = value_text(created["test"], "test")
         return (f"{test} {created.get('comparator') or ''}{amount}",)
-    if entry.action in ("export", "import") or not changes:
+    if entry.action == "import":
+        return tuple(text for text in (entry.detail, created_text(entry)) if text)
+    if entry.action == "export" or not changes:
         return (entry.detail,) if entry.detail else ()
     out = []
     for name, before, after in changes:
