@@ -659,4 +659,9 @@ def _refuse(message: str, *, writes: bool = True) -> int:
 
 
 if __name__ == "__main__":
+    # In the frozen app, a worker process of the clinic overview (spawned) starts this same
+    # program: freeze_support runs the worker's task there instead of the app.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     sys.exit(main())
