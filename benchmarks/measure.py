@@ -281,3 +281,25 @@ def _resident_mb(pid: int) -> float:
     except OSError:
         return 0.0
     return int(fields[1]) * os.sysconf("SC_PAGE_SIZE") / 1_000_000
+
+
+def query_plans(db: Any, fn: Callable[[], Any]) -> list[str]:
+    """Each SELECT that ``fn`` runs on ``db`` (parameters filled in: SQLite's expanded SQL)
+    followed by its ``EXPLAIN QUERY PLAN`` as an indented tree, and an empty line."""
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        db.conn.set_trace_callback(None)
+    lines: list[str] = []
+    for sql in seen:
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue
+        lines.append(" ".join(sql.split()))
+        depth = {0: 0}
+        for node, parent, _unused, detail in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall():
+            depth[node] = depth.get(parent, 0) + 1
+            lines.append("  " * (depth[node] - 1) + detail)
+        lines.append("")
+    return lines

@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from clinic_gui.store.users import create_user, list_users
 from clinic_gui.ui.main_window import LIST_LIMIT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # measure.py, shared by the benchmarks
-from measure import cells, headline, machine, timed, write_doc
+from measure import cells, headline, machine, query_plans, timed, write_doc
 
 AS_OF = dt.date(2026, 11, 1)
 LIMIT = LIST_LIMIT  # what the window asks for
@@ -164,27 +164,6 @@ def build(path: Path, patients: int, seed: int) -> tuple[Database, float | None]
     return db, time.perf_counter() - started
 
 
-def _statements(db: Database, fn: Callable[[], Any]) -> list[str]:
-    """The statements ``fn`` runs, with their parameters filled in (SQLite's expanded SQL)."""
-    seen: list[str] = []
-    db.conn.set_trace_callback(seen.append)
-    try:
-        fn()
-    finally:
-        db.conn.set_trace_callback(None)
-    return [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-
-
-def _plan(db: Database, sql: str) -> list[str]:
-    rows = db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
-    depth = {0: 0}
-    lines = []
-    for node, parent, _unused, detail in rows:
-        depth[node] = depth.get(parent, 0) + 1
-        lines.append("  " * (depth[node] - 1) + detail)
-    return lines
-
-
 def _user(db: Database) -> Any:
     return next(user for user, _state in list_users(db) if user.username == ACTOR)
 
@@ -247,8 +226,7 @@ def run(patients: int, repeat: int, cache: Path, seed: int) -> str:
             plans.append(f"**{label}** ({shown}{', ' + indication if indication else ''}):")
             plans.append("")
             plans.append("```")
-            for sql in _statements(db, search):
-                plans += [" ".join(sql.split()), *_plan(db, sql), ""]
+            plans += query_plans(db, search)
             plans[-1] = "```"
             plans.append("")
         count_times = timed(lambda: count_patients(db), repeat)
