@@ -9,7 +9,9 @@ Run after `make bundle` (`make bundle-test` does both; CI runs it). With the con
    412 mg in 5 vials, and the proposal 7 mg/kg q6w = 577 mg in 6 vials outside the label;
 3. the upgrade path: a copy of the committed schema-v1 database (what an older app wrote) is
    opened by this bundle; it must come out at the bundle's schema version with every case
-   exported unchanged, and with a backup beside it whenever a migration ran.
+   exported unchanged, and with a backup beside it whenever a migration ran;
+4. the clinic overview in two worker processes (a demo clinic large enough for the
+   overview to use them): a frozen worker must run its task, not the program again.
 
 Prints one line per check; exits 1 on the first failure. Nothing outside a temporary folder
 is written.
@@ -138,6 +140,22 @@ def _smoke(tmp: Path) -> None:
     check(
         (version == 1 and not backups) or (version > 1 and len(backups) == 1),
         f"schema v{version}, with a backup when a migration ran ({len(backups)} backups)",
+    )
+    _overview_in_workers(tmp, home)
+
+
+def _overview_in_workers(tmp: Path, home: Path) -> None:
+    from clinic_gui.store.overview import PARALLEL_FROM
+
+    db = tmp / "overview" / "demo.sqlite"
+    db.parent.mkdir()
+    result = run("demo", "--patients", PARALLEL_FROM, "--db", db, home=home)
+    check(result.returncode == 0, f"frozen demo clinic of {PARALLEL_FROM} patients", result.stderr)
+    result = run("overview", "--workers", "2", "--db", db, home=home)
+    check(
+        result.returncode == 0 and f"{PARALLEL_FROM} patients" in result.stderr,
+        "frozen clinic overview in two worker processes",
+        result.stderr[-2000:],
     )
 
 
