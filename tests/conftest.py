@@ -86,6 +86,22 @@ def _background_work_finishes() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _widgets_collected_between_tests(request: pytest.FixtureRequest) -> Any:
+    """After a test with widgets: Qt's deferred deletions run, then Python's cycle collector,
+    here and not at some allocation inside the next test's paint (a collection there once
+    crashed a full run, freeing wrappers of the previous test's plot items mid-paint)."""
+    yield
+    if "qtbot" not in request.fixturenames or "PySide6.QtCore" not in sys.modules:
+        return
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(monkeypatch: Any) -> None:
     """argon2id with tiny parameters in tests (the app's own are 64 MiB, 3 passes)."""
     from argon2 import PasswordHasher
@@ -135,6 +151,26 @@ def write_row_by_row(database: Any, case: Any, actor: Any) -> int:
         pid = insert_record(database, "patient", case.patient, {}, stamp)
         insert_rows(database, [(pid, case)], stamp)
     return pid
+
+
+def copy_with_backup(source: Path, folder: Path, now: Any = None) -> Path:
+    """A copy of the demo clinic ``source`` at ``folder/clinic/clinic.sqlite`` with one good
+    backup of it (taken ``now``, when given), made by its demo user."""
+    import shutil
+
+    from clinic_gui.store.backup import backup_now
+    from clinic_gui.store.connection import open_database
+    from clinic_gui.store.users import demo_user
+
+    path = folder / "clinic" / "clinic.sqlite"
+    path.parent.mkdir()
+    shutil.copyfile(source, path)
+    db = open_database(path)
+    try:
+        backup_now(db, path, actor=demo_user(db), **({} if now is None else {"now": now}))
+    finally:
+        db.close()
+    return path
 
 
 def staffed_database(path: Path) -> Path:

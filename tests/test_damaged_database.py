@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, Staff, load_case_json, snapshot
+from conftest import FIXTURES, Staff, copy_with_backup, load_case_json, snapshot
 
 from clinic_gui.__main__ import main
 from clinic_gui.domain import records as r
 from clinic_gui.domain.case_file import parse_case
 from clinic_gui.store import connection
 from clinic_gui.store.audit import verify_chain
-from clinic_gui.store.backup import backup_now, restore
+from clinic_gui.store.backup import restore
 from clinic_gui.store.cases import insert_case, read_case
 from clinic_gui.store.connection import (
     DamagedDatabase,
@@ -29,7 +29,6 @@ from clinic_gui.store.connection import (
 )
 from clinic_gui.store.demo_clinic import write_demo_clinic
 from clinic_gui.store.entries import add_patient, add_weight, record_infusion
-from clinic_gui.store.users import demo_user
 
 TODAY = dt.date(2026, 11, 22)
 NOON = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
@@ -46,15 +45,7 @@ def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def clinic(demo_clinic: Path, tmp_path: Path) -> Path:
     """A copy of the demo clinic with one good backup of it (taken at noon)."""
-    path = tmp_path / "clinic" / "clinic.sqlite"
-    path.parent.mkdir()
-    shutil.copyfile(demo_clinic, path)
-    db = open_database(path)
-    try:
-        backup_now(db, path, actor=demo_user(db), now=NOON)
-    finally:
-        db.close()
-    return path
+    return copy_with_backup(demo_clinic, tmp_path, now=NOON)
 
 
 def _sha(path: Path) -> str:

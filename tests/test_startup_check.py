@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_with_backup
 
 from clinic_gui.domain.access import Permission
 from clinic_gui.store import connection
-from clinic_gui.store.backup import backup_now
 from clinic_gui.store.connection import (
     CHECK_PENDING_MESSAGE,
     CheckPending,
@@ -48,15 +47,7 @@ def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def clinic(demo_clinic: Path, tmp_path: Path) -> Path:
     """A copy of the demo clinic with one good backup of it."""
-    path = tmp_path / "clinic" / "clinic.sqlite"
-    path.parent.mkdir()
-    shutil.copyfile(demo_clinic, path)
-    db = open_database(path)
-    try:
-        backup_now(db, path, actor=demo_user(db))
-    finally:
-        db.close()
-    return path
+    return copy_with_backup(demo_clinic, tmp_path)
 
 
 @pytest.fixture
