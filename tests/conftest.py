@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -151,6 +152,22 @@ def write_row_by_row(database: Any, case: Any, actor: Any) -> int:
         pid = insert_record(database, "patient", case.patient, {}, stamp)
         insert_rows(database, [(pid, case)], stamp)
     return pid
+
+
+PAGE = 4096  # SQLite's default page size
+
+
+def file_sha(path: Path) -> str:
+    """The file's SHA-256: whether a file was left exactly as it was."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def damage_a_page(path: Path) -> None:
+    """Garbage over one page in the middle of the file (as a failing disk sector would)."""
+    pages = path.stat().st_size // PAGE
+    with path.open("r+b") as handle:
+        handle.seek(PAGE * (pages // 2))
+        handle.write(bytes((i * 73 + 5) % 256 for i in range(PAGE)))
 
 
 def copy_with_backup(source: Path, folder: Path, now: Any = None) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -11,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, Staff, copy_with_backup, load_case_json, snapshot
+from conftest import (
+    FIXTURES,
+    Staff,
+    copy_with_backup,
+    damage_a_page,
+    file_sha,
+    load_case_json,
+    snapshot,
+)
 
 from clinic_gui.__main__ import main
 from clinic_gui.domain import records as r
@@ -32,7 +39,6 @@ from clinic_gui.store.entries import add_patient, add_weight, record_infusion
 
 TODAY = dt.date(2026, 11, 22)
 NOON = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
-PAGE = 4096
 
 
 @pytest.fixture(scope="module")
@@ -48,18 +54,6 @@ def clinic(demo_clinic: Path, tmp_path: Path) -> Path:
     return copy_with_backup(demo_clinic, tmp_path, now=NOON)
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _damage(path: Path) -> None:
-    """Garbage over one page in the middle of the file (as a failing disk sector would)."""
-    pages = path.stat().st_size // PAGE
-    with path.open("r+b") as handle:
-        handle.seek(PAGE * (pages // 2))
-        handle.write(bytes((i * 73 + 5) % 256 for i in range(PAGE)))
-
-
 # ---------------------------------------------------------------------------------------------
 # Damaged
 
@@ -70,14 +64,14 @@ def test_a_damaged_database_is_refused_untouched_naming_the_latest_good_backup(
     good = clinic.parent / "backups" / "clinic-20261122T120000Z-manual.sqlite"
     newer_but_bad = clinic.parent / "backups" / "clinic-20261122T130000Z-daily.sqlite"
     shutil.copyfile(good, newer_but_bad)
-    _damage(newer_but_bad)
-    _damage(clinic)
-    before = _sha(clinic)
+    damage_a_page(newer_but_bad)
+    damage_a_page(clinic)
+    before = file_sha(clinic)
 
     with pytest.raises(DamagedDatabase) as refused:
         open_database(clinic)
 
-    assert _sha(clinic) == before
+    assert file_sha(clinic) == before
     assert refused.value.latest_backup == good
     assert refused.value.findings  # what the check found
     message = str(refused.value)
@@ -87,38 +81,38 @@ def test_a_damaged_database_is_refused_untouched_naming_the_latest_good_backup(
     assert f"clinic-gui restore {good} --db {clinic} --user NAME" in message
     with pytest.raises(DamagedDatabase):
         open_database(clinic, read_only=True)
-    assert _sha(clinic) == before
+    assert file_sha(clinic) == before
 
 
 def test_without_a_good_backup_the_message_says_so(clinic: Path) -> None:
     shutil.rmtree(clinic.parent / "backups")
-    _damage(clinic)
+    damage_a_page(clinic)
     with pytest.raises(DamagedDatabase, match="No good backup was found in") as refused:
         open_database(clinic)
     assert refused.value.latest_backup is None
 
 
 def test_the_command_line_exits_3_on_a_damaged_database(clinic: Path, capsys: Any) -> None:
-    _damage(clinic)
-    before = _sha(clinic)
+    damage_a_page(clinic)
+    before = file_sha(clinic)
     assert main(["audit", "verify", "--db", str(clinic)]) == 3
     assert main(["backup", "--db", str(clinic)]) == 3
     err = capsys.readouterr().err
     assert err.count(f"clinic-gui: {clinic} is damaged") == 2
     assert "clinic-gui restore " in err
-    assert _sha(clinic) == before
+    assert file_sha(clinic) == before
 
 
 def test_restoring_over_a_damaged_database_keeps_it_byte_for_byte(clinic: Path) -> None:
     good = clinic.parent / "backups" / "clinic-20261122T120000Z-manual.sqlite"
     wal = clinic.with_name(clinic.name + "-wal")
-    _damage(clinic)
+    damage_a_page(clinic)
     wal.write_bytes(b"")  # a leftover -wal of the damaged file is kept with it
-    damaged = _sha(clinic)
+    damaged = file_sha(clinic)
 
     kept = restore(good, clinic, username="", password="", now=NOON)  # the demo clinic
 
-    assert kept is not None and _sha(kept) == damaged
+    assert kept is not None and file_sha(kept) == damaged
     assert kept.with_name(kept.name + "-wal").exists()
     db = open_database(clinic)
     try:
@@ -189,7 +183,7 @@ def test_an_unwritable_file_is_opened_read_only_by_itself(staffed: Path, monkeyp
         return False if mode & os.W_OK else real_access(path, mode, **kwargs)
 
     monkeypatch.setattr(connection.os, "access", no_writing)
-    before = _sha(staffed)
+    before = file_sha(staffed)
     assert sorted(p.name for p in staffed.parent.iterdir()) == ["clinic.sqlite"]
     assert connection.read_only_uri(staffed).endswith("?mode=ro&immutable=1")
     db = open_database(staffed)
@@ -200,7 +194,7 @@ def test_an_unwritable_file_is_opened_read_only_by_itself(staffed: Path, monkeyp
             add_weight(db, "CD-0101", r.Weight(date=TODAY, kg=64.2), actor=_nurse(db))
     finally:
         db.close()
-    assert _sha(staffed) == before
+    assert file_sha(staffed) == before
     assert sorted(p.name for p in staffed.parent.iterdir()) == ["clinic.sqlite"]  # no -shm
 
 
@@ -228,10 +222,10 @@ def test_read_only_beside_a_connection_that_is_writing(staffed: Path) -> None:
 def test_an_older_database_is_not_opened_read_only(tmp_path: Path) -> None:
     old = tmp_path / "clinic.sqlite"
     shutil.copyfile(FIXTURES / "schema-v1.sqlite", old)
-    before = _sha(old)
+    before = file_sha(old)
     with pytest.raises(DatabaseRefused, match=r"older version .* must be upgraded"):
         open_database(old, read_only=True)
-    assert _sha(old) == before
+    assert file_sha(old) == before
     assert not (tmp_path / "backups").exists()
 
 

@@ -6,7 +6,6 @@ like a large one (its check deferred).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, copy_with_backup
+from conftest import ROOT, copy_with_backup, damage_a_page, file_sha
 
 from clinic_gui.domain.access import Permission
 from clinic_gui.store import connection
@@ -33,8 +32,6 @@ from clinic_gui.store.connection import (
 )
 from clinic_gui.store.demo_clinic import write_demo_clinic
 from clinic_gui.store.users import demo_user
-
-PAGE = 4096
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +51,6 @@ def clinic(demo_clinic: Path, tmp_path: Path) -> Path:
 def deferred(monkeypatch: Any) -> None:
     """Every file counts as large: ``defer_check=True`` defers its check."""
     monkeypatch.setattr(connection, "DEFER_CHECK_FROM_BYTES", 0)
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _damage(path: Path) -> None:
-    """Garbage over one page in the middle of the file (as a failing disk sector would)."""
-    pages = path.stat().st_size // PAGE
-    with path.open("r+b") as handle:
-        handle.seek(PAGE * (pages // 2))
-        handle.write(bytes((i * 73 + 5) % 256 for i in range(PAGE)))
 
 
 def _audit_rows(path: Path) -> int:
@@ -112,8 +97,8 @@ def test_saves_are_refused_until_the_deferred_check_has_passed(clinic: Path) -> 
 
 @pytest.mark.usefixtures("deferred")
 def test_damage_found_by_the_deferred_check_refuses_every_save(clinic: Path) -> None:
-    _damage(clinic)
-    before = _sha(clinic)
+    damage_a_page(clinic)
+    before = file_sha(clinic)
     db, gate = _opened_deferred(clinic)  # the identity checks do not read the damaged page
     try:
         damage = run_deferred_check(gate)
@@ -131,7 +116,7 @@ def test_damage_found_by_the_deferred_check_refuses_every_save(clinic: Path) -> 
         later.close()
     finally:
         db.close()
-    assert _sha(clinic) == before
+    assert file_sha(clinic) == before
     with pytest.raises(DamagedDatabase):  # a later ordinary open checks at once and refuses
         open_database(clinic)
 
@@ -155,7 +140,7 @@ def test_a_small_file_is_still_checked_at_once(clinic: Path) -> None:
     assert clinic.stat().st_size < connection.DEFER_CHECK_FROM_BYTES
     open_database(clinic, defer_check=True).close()
     assert health_gate(clinic) is None
-    _damage(clinic)
+    damage_a_page(clinic)
     with pytest.raises(DamagedDatabase):
         open_database(clinic, defer_check=True)
 
@@ -163,7 +148,7 @@ def test_a_small_file_is_still_checked_at_once(clinic: Path) -> None:
 @pytest.mark.usefixtures("deferred")
 def test_a_file_that_needs_an_upgrade_is_checked_first(clinic: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(connection, "SCHEMA_VERSION", connection.SCHEMA_VERSION + 1)
-    _damage(clinic)
+    damage_a_page(clinic)
     with pytest.raises(DamagedDatabase):  # an upgrade writes: never before the check
         open_database(clinic, defer_check=True)
 
@@ -227,8 +212,8 @@ def test_damage_found_after_start_makes_the_window_read_only_and_offers_the_back
 
     offered: list[DamagedDatabase] = []
     monkeypatch.setattr(app, "offer_restore", lambda _path, damage: offered.append(damage))
-    _damage(clinic)
-    before = _sha(clinic)
+    damage_a_page(clinic)
+    before = file_sha(clinic)
     db, gate = _opened_deferred(clinic)
     user = app._sign_in(db, clinic, gate)
     assert user is not None
@@ -248,7 +233,7 @@ def test_damage_found_after_start_makes_the_window_read_only_and_offers_the_back
     finally:
         window.close()
         db.close()
-    assert _sha(clinic) == before
+    assert file_sha(clinic) == before
 
 
 def test_numpy_and_pyqtgraph_wait_for_a_chart(demo_clinic: Path, tmp_path: Path) -> None:
