@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -32,6 +32,7 @@ from clinic_gui.store.rows import columns
 # wearing-off rule considers. On the 2,000-patient demo clinic, 1 read 17% more diary rows
 # to spare 4 of 36 patients a whole-record read: slower, so none.
 EXTRA_CYCLES = 0
+T = TypeVar("T")
 
 
 def iter_cases(db: Database) -> Iterator[r.Case]:
@@ -227,7 +228,7 @@ def assess_clinic(
     (``iter_recent_cases``) of every patient, or of ``ids`` only.
 
     With ``workers`` > 1 the patients are split into that many groups, each read and
-    assessed in its own process with its own read-only connection, and the parts merged
+    assessed in its own process (``assessed_chunks``), and the parts merged
     (``merge_overviews``: the same overview as built at once). Worth it only for many
     patients: starting a process costs about as much as assessing a few hundred.
     """
@@ -240,16 +241,47 @@ def assess_clinic(
         finally:
             db.close()
     ordered = sorted(ids)
-    if len(ordered) < workers:
-        return _overview_part(str(path), as_of, ordered)
     groups = [
         ordered[len(ordered) * k // workers : len(ordered) * (k + 1) // workers]
         for k in range(workers)
     ]
+    parts = assessed_chunks(path, as_of, [g for g in groups if g], workers, lambda: None)
+    return merge_overviews(as_of, [overview for _, overview in parts])
+
+
+def assessed_chunks(
+    path: Path | str,
+    as_of: dt.date,
+    chunks: Sequence[Sequence[int]],
+    workers: int,
+    before: Callable[[], T],
+) -> Iterator[tuple[T, ClinicOverview]]:
+    """Each chunk of patient ids assessed (``assess_clinic``), in order, with what
+    ``before()`` returned just before the chunk's records were read: in this process, or
+    with ``workers`` > 1 in that many processes, at most ``workers`` + 1 chunks under way at
+    once (so ``before`` is never much older than its read). Stopped early, chunks not
+    started are dropped."""
+    if workers <= 1:
+        for chunk in chunks:
+            noted = before()
+            yield noted, _overview_part(str(path), as_of, chunk)
+        return
     context = multiprocessing.get_context("spawn")  # safe from a GUI thread
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = list(pool.map(_overview_part, [str(path)] * workers, [as_of] * workers, groups))
-    return merge_overviews(as_of, parts)
+        running: deque[tuple[T, Future[ClinicOverview]]] = deque()
+        try:
+            for chunk in chunks:
+                noted = before()
+                running.append((noted, pool.submit(_overview_part, str(path), as_of, chunk)))
+                if len(running) > workers:
+                    noted, future = running.popleft()
+                    yield noted, future.result()
+            while running:
+                noted, future = running.popleft()
+                yield noted, future.result()
+        finally:
+            for _, future in running:
+                future.cancel()
 
 
 def _overview_part(path: str, as_of: dt.date, ids: Sequence[int] | None) -> ClinicOverview:

@@ -9,7 +9,7 @@ patients without a current row:
 
 1. read every current patient's stored row (one query);
 2. note the audit trail's last row id (the *mark*), then assess the stale patients from a
-   read of their records (``clinic.assess_clinic``; in several processes when there are
+   read of their records (``clinic.assessed_chunks``; in several processes when there are
    many);
 3. store each patient's result unless the audit trail has a row about them after the mark.
 
@@ -36,11 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from functools import cache
 from pathlib import Path
@@ -51,7 +48,7 @@ from sqlite_utils import Database
 import clinic_gui
 from clinic_gui.domain.worklist import ClinicOverview, PatientFlags, WorklistItem, merge_overviews
 from clinic_gui.resources import resources_dir
-from clinic_gui.store.clinic import assess_clinic
+from clinic_gui.store.clinic import assessed_chunks
 from clinic_gui.store.connection import (
     WriteFailed,
     is_read_only,
@@ -141,7 +138,7 @@ def current_overview(
         parallel = workers if len(stored.stale) >= PARALLEL_FROM else 1
         parts, done = [stored.overview], 0
         unstored: list[tuple[int, ClinicOverview]] = []
-        for mark, fresh in _assessed(path, as_of, chunks, parallel, lambda: _mark(db)):
+        for mark, fresh in assessed_chunks(path, as_of, chunks, parallel, lambda: _mark(db)):
             parts.append(fresh)
             if storing:
                 unstored = _stored_where_possible(db, [*unstored, (mark, fresh)])
@@ -170,39 +167,6 @@ def _stored_where_possible(
         except WriteFailed:  # e.g. saves held back until the check after start-up passes
             return results[n:]
     return []
-
-
-def _assessed(
-    path: Path | str,
-    as_of: dt.date,
-    chunks: Sequence[Sequence[int]],
-    workers: int,
-    mark: Callable[[], int],
-) -> Iterator[tuple[int, ClinicOverview]]:
-    """Each chunk's overview with the audit mark noted just before its records are read (at
-    most ``workers`` + 1 chunks are under way at once, so a mark is never much older than
-    its read)."""
-    if workers <= 1:
-        for chunk in chunks:
-            before = mark()
-            yield before, assess_clinic(path, as_of, ids=chunk)
-        return
-    context = multiprocessing.get_context("spawn")  # safe from a GUI thread
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        running: deque[tuple[int, Future[ClinicOverview]]] = deque()
-        try:
-            for chunk in chunks:
-                before = mark()
-                running.append((before, pool.submit(assess_clinic, str(path), as_of, ids=chunk)))
-                if len(running) > workers:
-                    before, future = running.popleft()
-                    yield before, future.result()
-            while running:
-                before, future = running.popleft()
-                yield before, future.result()
-        finally:  # stopped early: chunks not started are dropped
-            for _, future in running:
-                future.cancel()
 
 
 def store(db: Database, overview: ClinicOverview, *, since: int) -> int:
